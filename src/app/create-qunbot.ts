@@ -1,0 +1,201 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import type { Logger as PinoLogger } from 'pino'
+import type { AppConfig } from '../config/env.js'
+import { loadYamlFile } from '../config/load-yaml.js'
+import { type Clock, ManualClock, systemClock } from '../core/clock.js'
+import { seededRandom } from '../core/random.js'
+import { type Db, openDatabase } from '../db/client.js'
+import { createFeatures } from '../features/index.js'
+import { createLogger } from '../logging/create-logger.js'
+import { createChatOutbox } from '../outbox/chat-outbox.js'
+import { PacedSender } from '../platform/paced-sender.js'
+import type { ChatPlatform } from '../platform/port.js'
+import { settle, waitQuiet } from '../platform/simulator/settle.js'
+import { createSimRoutes } from '../platform/simulator/sim-routes.js'
+import { SimWorld } from '../platform/simulator/sim-world.js'
+import { simWorldSchema } from '../platform/simulator/world-seed.js'
+import { createRealPuppet } from '../platform/wechaty/create-puppet.js'
+import { WechatyPlatform } from '../platform/wechaty/wechaty-platform.js'
+import { BotRuntime } from '../runtime/bot-runtime.js'
+import { buildServer } from '../server/build-server.js'
+import { resolveAdminToken } from './admin-token.js'
+import { createHealthRoute } from './health-route.js'
+
+/** The operator console's static files, next to src/ and dist/. */
+export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../web')
+
+export interface QunbotOptions {
+  config: AppConfig
+  logger?: PinoLogger
+  /** Load the simulator's demo world (sim/world.yaml); tests usually start empty. */
+  seedWorld?: boolean
+}
+
+export interface Simulator {
+  world: SimWorld
+  clock: ManualClock
+  settle(): Promise<number>
+  advance(ms: number): Promise<number>
+}
+
+export interface Qunbot {
+  config: AppConfig
+  adminToken: string
+  adminTokenGenerated: boolean
+  logger: PinoLogger
+  db: Db
+  clock: Clock
+  platform: ChatPlatform
+  sender: PacedSender
+  runtime: BotRuntime
+  server: FastifyInstance
+  /** Present when running with the mock puppet. */
+  sim?: Simulator
+  start(): Promise<void>
+  listen(): Promise<string>
+  shutdown(): Promise<void>
+}
+
+/**
+ * The composition root: builds every part from the config and wires them. Nothing else creates
+ * the platform, the database or the server, so this is where to look to see how qunbot fits.
+ */
+export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
+  const { config } = options
+  const logger = options.logger ?? createLogger(config.logLevel)
+  mkdirSync(config.dataDir, { recursive: true })
+  const { token: adminToken, generated } = resolveAdminToken(config.dataDir, config.adminToken)
+  const db = openDatabase(join(config.dataDir, 'qunbot.sqlite'))
+
+  const isSim = config.puppet === 'mock'
+  const seed = isSim ? loadYamlFile(config.simWorldFile, simWorldSchema) : undefined
+  const clock: Clock = isSim ? new ManualClock(Date.now()) : systemClock
+  const world = isSim ? new SimWorld(clock as ManualClock, seed?.bot.name ?? 'qunbot') : undefined
+  const platform = new WechatyPlatform({
+    name: config.puppet,
+    puppet: world
+      ? world.puppet
+      : await createRealPuppet(config.puppet as 'service' | 'wechat4u', config.puppetService),
+    ...(world ? {} : { memoryName: join(config.dataDir, 'wechaty') }),
+    log: logger.child({ part: 'wechaty' }),
+  })
+  const sender = new PacedSender(
+    createChatOutbox(db),
+    platform,
+    clock,
+    config.pacing,
+    logger.child({ part: 'sender' }),
+    isSim ? seededRandom(1) : Math.random,
+  )
+  const features = createFeatures({ clock, log: logger, sender })
+  const runtime = new BotRuntime({
+    db,
+    clock,
+    log: logger,
+    platform,
+    sender,
+    features,
+    staleMessageMs: config.staleMessageMs,
+    reconcileIntervalMs: config.reconcileIntervalMs,
+  })
+
+  let sim: Simulator | undefined
+  if (world) {
+    const manual = clock as ManualClock
+    const parts = { clock: manual, trackers: [world.inFlight, runtime.idle], sender }
+    manual.afterTimer = () => waitQuiet(parts, Date.now() + 15_000)
+    sim = {
+      world,
+      clock: manual,
+      settle: () => settle(parts),
+      advance: async (ms) => {
+        await manual.advance(ms)
+        await waitQuiet(parts, Date.now() + 15_000)
+        return manual.now()
+      },
+    }
+  }
+
+  const routes = [
+    createHealthRoute({
+      puppet: config.puppet,
+      login: () => runtime.login(),
+      queueDepth: () => sender.queueDepth(),
+    }),
+    ...features.flatMap((f) => f.routes ?? []),
+    ...(sim
+      ? createSimRoutes({
+          world: sim.world,
+          settle: sim.settle,
+          advance: sim.advance,
+          now: () => clock.now(),
+        })
+      : []),
+  ]
+  const server = await buildServer({
+    logger,
+    adminToken,
+    routes,
+    webDir: WEB_DIR,
+    rateLimitPerMinute: config.httpRateLimitPerMinute,
+  })
+
+  let stopping: Promise<void> | undefined
+  const app: Qunbot = {
+    config,
+    adminToken,
+    adminTokenGenerated: generated,
+    logger,
+    db,
+    clock,
+    platform,
+    sender,
+    runtime,
+    server,
+    ...(sim ? { sim } : {}),
+    async start() {
+      await runtime.start()
+      await platform.start(world ? world.wrapSink(runtime.sink) : runtime.sink)
+      if (world && sim) {
+        world.login()
+        await sim.settle()
+        if (options.seedWorld && seed) {
+          for (const room of seed.rooms) world.createRoom(room.topic, room.members)
+          await sim.settle()
+        }
+      }
+    },
+    async listen() {
+      return server.listen({ host: config.host, port: config.port })
+    },
+    shutdown() {
+      stopping ??= (async () => {
+        await server.close()
+        await runtime.stopIntake()
+        await drainSends(sender, config.shutdownDrainMs, isSim)
+        sender.stop()
+        await runtime.stop()
+        await platform.stop().catch((error) => logger.warn({ err: error }, 'platform did not stop cleanly'))
+        db.$client.close()
+      })()
+      return stopping
+    },
+  }
+  return app
+}
+
+/**
+ * Gives queued sends a bounded chance to go out before exit. Whatever is left stays in the
+ * outbox and goes out after the next start; in the simulator time only moves when told, so
+ * there is nothing to wait for.
+ */
+async function drainSends(sender: PacedSender, boundMs: number, simulated: boolean): Promise<void> {
+  if (simulated || boundMs === 0) return
+  const deadline = Date.now() + boundMs
+  while (Date.now() < deadline && sender.queueDepth() > 0 && sender.isOnline) {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -1,0 +1,59 @@
+/** A member of a group as the platform reports them. */
+export interface Member {
+  id: string
+  name: string
+}
+
+/** A group (WeChat "room"). */
+export interface Room {
+  id: string
+  topic: string
+}
+
+/** A text message received in a group, already translated from the platform's shape. */
+export interface InboundMessage {
+  /** The platform's message id: stable across duplicate deliveries. */
+  id: string
+  roomId: string
+  roomTopic: string
+  sender: Member
+  /** Text with the bot's own @mention removed. */
+  text: string
+  /** Ids of members @mentioned in the message. */
+  mentionIds: string[]
+  /** True when the message @mentions the bot. */
+  mentionsBot: boolean
+  /** When the platform says the message was sent (epoch ms). */
+  sentAt: number
+  /** True for messages the bot's own account sent. */
+  self: boolean
+}
+
+/** A piece of outgoing text: plain text, or a real @mention of a member. */
+export type MessagePart = string | { mention: string; name?: string }
+
+/** What a feature asks to send into a group. */
+export interface OutgoingMessage {
+  parts: MessagePart[]
+}
+
+/** Builds an outgoing message that @mentions `memberIds` first, then says `text`. */
+export function mentionThenText(memberIds: string[], text: string): OutgoingMessage {
+  const parts: MessagePart[] = []
+  for (const id of memberIds) parts.push({ mention: id }, ' ')
+  parts.push(text)
+  return { parts }
+}
+
+export function plainText(text: string): OutgoingMessage {
+  return { parts: [text] }
+}
+
+export type LoginState = 'starting' | 'scan' | 'logged_in' | 'logged_out'
+
+export interface LoginStatus {
+  state: LoginState
+  /** The QR code payload to scan while state is `scan`. */
+  qrcode?: string
+  user?: Member
+}

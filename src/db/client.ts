@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { QunbotError } from '../core/errors.js'
+import * as schema from './schema.js'
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
+
+/** The committed drizzle-kit migrations, found relative to this file in both src/ and dist/. */
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
+
+/**
+ * Opens the database with the PRAGMAs qunbot relies on and applies pending migrations before
+ * anything else touches it. A failed migration throws QB_DB_MIGRATION with the reason.
+ */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true })
+  const sqlite = new Database(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  // FULL: a commit that reported success survives power loss, which the outbox promises.
+  sqlite.pragma('synchronous = FULL')
+  const db = drizzle(sqlite, { schema }) as Db
+  try {
+    migrate(db, { migrationsFolder })
+  } catch (error) {
+    sqlite.close()
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new QunbotError('QB_DB_MIGRATION', `database migration failed for ${file}: ${reason}`)
+  }
+  return db
+}

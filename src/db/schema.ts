@@ -1,0 +1,70 @@
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+// All times are epoch milliseconds computed in TypeScript from the injected Clock.
+
+/** Groups the bot has seen. */
+export const rooms = sqliteTable('rooms', {
+  id: text('id').primaryKey(),
+  topic: text('topic').notNull(),
+  firstSeenAt: integer('first_seen_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/**
+ * Group membership as the bot knows it: the source of truth for "who joined". `joinedAt` is null
+ * for members who were already there when the bot first saw the group (the baseline).
+ */
+export const members = sqliteTable(
+  'members',
+  {
+    roomId: text('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    memberId: text('member_id').notNull(),
+    name: text('name').notNull(),
+    joinedAt: integer('joined_at'),
+    leftAt: integer('left_at'),
+    lastSeenAt: integer('last_seen_at'),
+    messageCount: integer('message_count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.memberId] })],
+)
+
+/** Inbound group messages, text masked before it is written. */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    roomId: text('room_id').notNull(),
+    senderId: text('sender_id').notNull(),
+    text: text('text').notNull(),
+    mentionsBot: integer('mentions_bot', { mode: 'boolean' }).notNull(),
+    sentAt: integer('sent_at').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [
+    index('messages_room_received').on(t.roomId, t.receivedAt),
+    index('messages_received').on(t.receivedAt),
+  ],
+)
+
+/**
+ * Durable queue of chat sends. A row is written (and committed) before anything is sent, so a
+ * crash loses no accepted send; a row left `sending` by a crash is retried once at start.
+ */
+export const chatOutbox = sqliteTable(
+  'chat_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    roomId: text('room_id').notNull(),
+    /** JSON of the chunk's MessagePart[]. */
+    parts: text('parts').notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'dead'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    notBefore: integer('not_before').notNull(),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+    lastError: text('last_error'),
+  },
+  (t) => [index('chat_outbox_status_id').on(t.status, t.id)],
+)

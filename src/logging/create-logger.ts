@@ -1,0 +1,53 @@
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino'
+import { maskPersonalData } from '../core/mask.js'
+
+/** Keys whose values never reach a log line, wherever they appear. */
+export const REDACTED_PATHS = [
+  'token',
+  'adminToken',
+  'secret',
+  'password',
+  '*.token',
+  '*.adminToken',
+  '*.secret',
+  '*.password',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'config.puppetService.token',
+]
+
+/**
+ * The one root logger, shared by the bot and the HTTP server. Secrets are redacted by key, and
+ * phone and ID numbers are masked in every string value, since message text ends up in logs.
+ */
+export function createLogger(level: string, destination?: DestinationStream): PinoLogger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { log: (object) => maskDeep(object, 0) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          const masked = args.map((a) => (typeof a === 'string' ? maskPersonalData(a) : a)) as Parameters<
+            typeof method
+          >
+          method.apply(this, masked)
+        },
+      },
+    },
+    destination,
+  )
+}
+
+function maskDeep(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return maskPersonalData(value)
+  if (depth > 4 || value === null || typeof value !== 'object') return value
+  if (value instanceof Error) {
+    return { type: value.name, message: maskPersonalData(value.message), stack: value.stack }
+  }
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1)
+  return out
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { type CliCommand, renderHelp, selectCommand } from './cli/commands.js'
+import { startCommand } from './cli/start-command.js'
+import { VERSION } from './version.js'
+
+const commands: CliCommand[] = [startCommand]
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(renderHelp(commands, VERSION))
+    return argv.length === 0 ? 1 : 0
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    console.log(VERSION)
+    return 0
+  }
+  const selected = selectCommand(commands, argv)
+  if (!selected) {
+    console.error(`qunbot: unknown command "${argv.join(' ')}"\n`)
+    console.error(renderHelp(commands, VERSION))
+    return 2
+  }
+  return selected.command.run(selected.rest)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error('qunbot: fatal:', error)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,143 @@
+import { and, asc, count, eq, inArray } from 'drizzle-orm'
+import type { MessagePart, OutgoingMessage } from '../core/types.js'
+import type { Db } from '../db/client.js'
+import { chatOutbox } from '../db/schema.js'
+
+export interface QueuedChunk {
+  id: number
+  roomId: string
+  message: OutgoingMessage
+  attempts: number
+  notBefore: number
+}
+
+/**
+ * The durable queue behind the paced sender. Enqueueing commits before anything is sent; the
+ * sender marks a row `sending` before the platform call and `sent` after it, so a crash in
+ * between resends at most that one chunk.
+ */
+export function createChatOutbox(db: Db) {
+  const enqueueAll = db.$client.transaction(
+    (roomId: string, chunks: OutgoingMessage[], now: number): number[] =>
+      chunks.map(
+        (chunk) =>
+          db
+            .insert(chatOutbox)
+            .values({
+              roomId,
+              parts: JSON.stringify(chunk.parts),
+              status: 'pending',
+              notBefore: now,
+              createdAt: now,
+            })
+            .returning({ id: chatOutbox.id })
+            .get().id,
+      ),
+  )
+
+  const nextDue = db.$client.prepare(`
+    SELECT o.id, o.room_id, o.parts, o.attempts, o.not_before FROM chat_outbox o
+    WHERE o.status = 'pending' AND o.not_before <= ?
+      AND NOT EXISTS (SELECT 1 FROM chat_outbox p
+                      WHERE p.room_id = o.room_id AND p.status IN ('pending', 'sending') AND p.id < o.id)
+    ORDER BY o.id LIMIT 1`)
+  const minNotBefore = db.$client.prepare(
+    `SELECT MIN(not_before) AS t FROM chat_outbox WHERE status = 'pending'`,
+  )
+
+  return {
+    enqueue(roomId: string, chunks: OutgoingMessage[], now: number): number[] {
+      return enqueueAll(roomId, chunks, now)
+    },
+
+    /**
+     * The oldest chunk that may go now. A group's chunks leave in order: a chunk waits while an
+     * older one for the same group is still queued (for example in retry backoff), but other
+     * groups are not held up by it.
+     */
+    next(now: number): QueuedChunk | undefined {
+      const row = nextDue.get(now) as
+        | { id: number; room_id: string; parts: string; attempts: number; not_before: number }
+        | undefined
+      if (!row) return undefined
+      return {
+        id: row.id,
+        roomId: row.room_id,
+        message: { parts: JSON.parse(row.parts) as MessagePart[] },
+        attempts: row.attempts,
+        notBefore: row.not_before,
+      }
+    },
+
+    /** The earliest time any queued chunk may be tried, or undefined when the queue is empty. */
+    earliestNotBefore(): number | undefined {
+      return (minNotBefore.get() as { t: number | null }).t ?? undefined
+    },
+
+    markSending(id: number): void {
+      db.update(chatOutbox).set({ status: 'sending' }).where(eq(chatOutbox.id, id)).run()
+    },
+
+    markSent(id: number, now: number): void {
+      db.update(chatOutbox)
+        .set({ status: 'sent', sentAt: now, lastError: null })
+        .where(eq(chatOutbox.id, id))
+        .run()
+    },
+
+    /** Puts a chunk back in the queue, to be tried again no earlier than `notBefore`. */
+    markRetry(id: number, error: string, notBefore: number, countAttempt: boolean): void {
+      const row = db
+        .select({ attempts: chatOutbox.attempts })
+        .from(chatOutbox)
+        .where(eq(chatOutbox.id, id))
+        .get()
+      db.update(chatOutbox)
+        .set({
+          status: 'pending',
+          lastError: error,
+          notBefore,
+          attempts: (row?.attempts ?? 0) + (countAttempt ? 1 : 0),
+        })
+        .where(eq(chatOutbox.id, id))
+        .run()
+    },
+
+    markDead(id: number, error: string): void {
+      db.update(chatOutbox).set({ status: 'dead', lastError: error }).where(eq(chatOutbox.id, id)).run()
+    },
+
+    /** After a crash: chunks that were being sent go back to the queue (at most one resend each). */
+    requeueInterrupted(): number {
+      return db.update(chatOutbox).set({ status: 'pending' }).where(eq(chatOutbox.status, 'sending')).run()
+        .changes
+    },
+
+    pendingCount(): number {
+      return (
+        db
+          .select({ n: count() })
+          .from(chatOutbox)
+          .where(inArray(chatOutbox.status, ['pending', 'sending']))
+          .get()?.n ?? 0
+      )
+    },
+
+    /** Chunks sent to a room, oldest first (for status pages and tests). */
+    sentTo(roomId: string): { id: number; message: OutgoingMessage; sentAt: number }[] {
+      return db
+        .select()
+        .from(chatOutbox)
+        .where(and(eq(chatOutbox.roomId, roomId), eq(chatOutbox.status, 'sent')))
+        .orderBy(asc(chatOutbox.id))
+        .all()
+        .map((r) => ({
+          id: r.id,
+          message: { parts: JSON.parse(r.parts) as MessagePart[] },
+          sentAt: r.sentAt ?? 0,
+        }))
+    },
+  }
+}
+
+export type ChatOutbox = ReturnType<typeof createChatOutbox>

@@ -1,0 +1,195 @@
+import type { Clock, TimerHandle } from '../core/clock.js'
+import type { SendPort } from '../core/feature.js'
+import type { Logger } from '../core/logger.js'
+import type { OutgoingMessage } from '../core/types.js'
+import type { ChatOutbox } from '../outbox/chat-outbox.js'
+import { splitMessage } from '../outbox/split-message.js'
+
+/** The one call that puts a chunk on the wire; only the paced sender makes it. */
+export interface ChatTransport {
+  deliver(roomId: string, message: OutgoingMessage): Promise<void>
+}
+
+export interface PacingOptions {
+  /** Minimum time between two sends from the account. */
+  minGapMs: number
+  /** A random extra wait in [0, jitterMs) added to each gap, so the rhythm does not look machine-made. */
+  jitterMs: number
+  /** At most this many sends in any 60 s window. */
+  perMinute: number
+  /** How long sending pauses after the platform says "too frequent" (doubles on repeats, up to 16x). */
+  breakerMs: number
+  /** Attempts before a chunk that keeps failing for other reasons is dead-lettered. */
+  maxAttempts?: number
+}
+
+const TOO_FREQUENT = /频繁|过于频繁|too (?:many|frequent)|rate.?limit|frequency/i
+const MINUTE = 60_000
+
+/**
+ * Sends queued chunks one at a time, spaced so the account behaves like a careful person: a
+ * minimum gap with jitter, a per-minute cap, and a breaker that stops sending for a while when the
+ * platform complains. It only sends while the account is online, so chunks queued during a
+ * logout wait in the outbox and go out after the next login.
+ */
+export class PacedSender implements SendPort {
+  private online = false
+  private running = false
+  private pumping: Promise<void> | undefined
+  private timer: TimerHandle | undefined
+  private lastSentAt = Number.NEGATIVE_INFINITY
+  private gapMs: number
+  private readonly recentSends: number[] = []
+  private pausedUntil = 0
+  private breakerLevel = 0
+
+  constructor(
+    private readonly outbox: ChatOutbox,
+    private readonly transport: ChatTransport,
+    private readonly clock: Clock,
+    private readonly pacing: PacingOptions,
+    private readonly log: Logger,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.gapMs = this.drawGap()
+  }
+
+  send(roomId: string, message: OutgoingMessage): number[] {
+    const ids = this.outbox.enqueue(roomId, splitMessage(message), this.clock.now())
+    this.wake()
+    return ids
+  }
+
+  start(): void {
+    const requeued = this.outbox.requeueInterrupted()
+    if (requeued > 0) this.log.warn({ requeued }, 'chunks interrupted by the last stop are queued again')
+    this.running = true
+    this.wake()
+  }
+
+  stop(): void {
+    this.running = false
+    this.timer?.cancel()
+    this.timer = undefined
+  }
+
+  setOnline(online: boolean): void {
+    this.online = online
+    if (online) this.wake()
+  }
+
+  get isOnline(): boolean {
+    return this.online
+  }
+
+  /** Chunks not yet sent (pending or in flight). */
+  queueDepth(): number {
+    return this.outbox.pendingCount()
+  }
+
+  /** When the next chunk could go out, or undefined when nothing is queued or sending is offline. */
+  nextDueAt(): number | undefined {
+    if (!this.running || !this.online) return undefined
+    const notBefore = this.outbox.earliestNotBefore()
+    if (notBefore === undefined) return undefined
+    return Math.max(notBefore, this.earliestAllowed())
+  }
+
+  /** Resolves when no send is in progress. */
+  async whenQuiet(): Promise<void> {
+    while (this.pumping) await this.pumping
+  }
+
+  /** Starts a pass over the queue unless one is running. */
+  wake(): void {
+    if (!this.running || !this.online || this.pumping) return
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined
+    })
+  }
+
+  private async pump(): Promise<void> {
+    while (this.running && this.online) {
+      const now = this.clock.now()
+      const allowedAt = this.earliestAllowed()
+      if (allowedAt > now) {
+        this.scheduleWake(allowedAt)
+        return
+      }
+      const chunk = this.outbox.next(now)
+      if (!chunk) {
+        const later = this.outbox.earliestNotBefore()
+        if (later !== undefined) this.scheduleWake(Math.max(later, now + 1))
+        return
+      }
+      this.outbox.markSending(chunk.id)
+      try {
+        await this.transport.deliver(chunk.roomId, chunk.message)
+        const sentAt = this.clock.now()
+        this.outbox.markSent(chunk.id, sentAt)
+        this.noteSent(sentAt)
+      } catch (error) {
+        this.handleFailure(chunk.id, chunk.attempts, error)
+      }
+    }
+  }
+
+  private handleFailure(id: number, attempts: number, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error)
+    const now = this.clock.now()
+    if (TOO_FREQUENT.test(reason)) {
+      this.breakerLevel = Math.min(this.breakerLevel + 1, 5)
+      const pause = this.pacing.breakerMs * 2 ** (this.breakerLevel - 1)
+      this.pausedUntil = now + pause
+      this.outbox.markRetry(id, reason, now, false)
+      this.log.warn({ pauseMs: pause, reason }, 'platform says sending is too frequent; pausing all sends')
+      return
+    }
+    if (!this.online) {
+      this.outbox.markRetry(id, reason, now, false)
+      return
+    }
+    const tried = attempts + 1
+    if (tried >= (this.pacing.maxAttempts ?? 5)) {
+      this.outbox.markDead(id, reason)
+      this.log.error({ outboxId: id, attempts: tried, reason }, 'chat send failed repeatedly; dead-lettered')
+      return
+    }
+    const backoff = Math.min(2 ** tried * 1000, 5 * MINUTE) * (0.5 + this.random() / 2)
+    this.outbox.markRetry(id, reason, now + backoff, true)
+    this.log.warn(
+      { outboxId: id, attempts: tried, retryInMs: Math.round(backoff), reason },
+      'chat send failed; will retry',
+    )
+  }
+
+  private earliestAllowed(): number {
+    let at = Math.max(this.lastSentAt + this.gapMs, this.pausedUntil)
+    const cutoff = this.clock.now() - MINUTE
+    while (this.recentSends.length > 0 && (this.recentSends[0] ?? 0) <= cutoff) this.recentSends.shift()
+    if (this.recentSends.length >= this.pacing.perMinute) {
+      const oldestInWindow = this.recentSends[this.recentSends.length - this.pacing.perMinute] ?? 0
+      at = Math.max(at, oldestInWindow + MINUTE)
+    }
+    return at
+  }
+
+  private noteSent(at: number): void {
+    this.lastSentAt = at
+    this.gapMs = this.drawGap()
+    this.recentSends.push(at)
+    if (this.breakerLevel > 0 && at >= this.pausedUntil) this.breakerLevel = 0
+  }
+
+  private drawGap(): number {
+    return this.pacing.minGapMs + Math.floor(this.random() * this.pacing.jitterMs)
+  }
+
+  private scheduleWake(at: number): void {
+    this.timer?.cancel()
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined
+      this.wake()
+    }, at - this.clock.now())
+  }
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod'
+import { defineRoute, HttpError, type RouteDefinition } from '../../core/route.js'
+import { SimNotFound, type SimWorld } from './sim-world.js'
+
+export interface SimControls {
+  world: SimWorld
+  /** Waits for the world to be idle, serving pacing waits from the simulated clock. */
+  settle(): Promise<number>
+  /** Moves the simulated clock forward and runs what fell due. */
+  advance(ms: number): Promise<number>
+  now(): number
+}
+
+const roomParams = z.strictObject({ roomId: z.string().min(1) })
+const memberName = z.string().trim().min(1).max(32)
+
+/** The simulator API: a documented contract the console, the docs and the tests drive. */
+export function createSimRoutes(sim: SimControls): RouteDefinition[] {
+  const { world } = sim
+  const found = <T>(work: () => T): T => {
+    try {
+      return work()
+    } catch (error) {
+      if (error instanceof SimNotFound) throw new HttpError(404, error.message)
+      throw error
+    }
+  }
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/sim/rooms',
+      summary: 'List simulated groups with their members',
+      handler: () => ({ status: 200, body: { rooms: world.rooms() } }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/sim/rooms',
+      summary: 'Create a simulated group; the bot is added to it',
+      body: z.strictObject({
+        topic: z.string().trim().min(1).max(64),
+        members: z.array(memberName).max(500).optional(),
+      }),
+      handler: async ({ body }) => {
+        const room = world.createRoom(body.topic, body.members ?? [])
+        await sim.settle()
+        return { status: 201, body: room }
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/sim/rooms/:roomId/members',
+      summary: 'Add a member (emits room-join unless silent, as when the platform drops the event)',
+      params: roomParams,
+      body: z.strictObject({ name: memberName, silent: z.boolean().optional() }),
+      handler: ({ params, body }) => ({
+        status: 201,
+        body: found(() => world.addMember(params.roomId, body.name, body.silent ?? false)),
+      }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/api/sim/rooms/:roomId/members/:memberId',
+      summary: 'Remove a member (emits room-leave)',
+      params: z.strictObject({ roomId: z.string().min(1), memberId: z.string().min(1) }),
+      handler: ({ params }) => {
+        found(() => world.removeMember(params.roomId, params.memberId))
+        return { status: 204 }
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/sim/rooms/:roomId/messages',
+      summary: 'A member posts a text message',
+      params: roomParams,
+      body: z.strictObject({
+        from: z.string().min(1),
+        text: z.string().min(1).max(60_000),
+        mentionBot: z.boolean().optional(),
+      }),
+      bodyLimit: 256 * 1024,
+      handler: ({ params, body }) => ({
+        status: 202,
+        body: {
+          messageId: found(() => world.say(params.roomId, body.from, body.text, body.mentionBot ?? false)),
+        },
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/sim/rooms/:roomId/messages',
+      summary: "A group's transcript in order, the bot's own lines included",
+      params: roomParams,
+      handler: ({ params }) => ({
+        status: 200,
+        body: { messages: found(() => world.transcript(params.roomId)) },
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/sim/clock',
+      summary: 'The simulated time',
+      handler: () => ({ status: 200, body: { now: sim.now() } }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/sim/clock/advance',
+      summary: 'Move simulated time forward and run what became due',
+      body: z.strictObject({
+        ms: z
+          .number()
+          .int()
+          .min(0)
+          .max(366 * 86_400_000),
+      }),
+      handler: async ({ body }) => ({ status: 200, body: { now: await sim.advance(body.ms) } }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/sim/settle',
+      summary: 'Return once the pipeline and the send queue are idle',
+      handler: async () => ({ status: 200, body: { now: await sim.settle() } }),
+    }),
+  ]
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto'
+import * as PUPPET from 'wechaty-puppet'
+import { type mock, PuppetMock } from 'wechaty-puppet-mock'
+import type { ManualClock } from '../../core/clock.js'
+import { IdleTracker } from '../../core/idle-tracker.js'
+import type { Member, Room } from '../../core/types.js'
+import type { PlatformSink } from '../port.js'
+
+type ContactMock = mock.ContactMock
+type RoomMock = mock.RoomMock
+type MessageMock = mock.MessageMock
+
+/** One line of a simulated group's chat, the bot's own messages included. */
+export interface TranscriptEntry {
+  id: string
+  fromId: string
+  fromName: string
+  text: string
+  self: boolean
+  /** Simulated-clock time (epoch ms) when the line appeared in the group. */
+  at: number
+}
+
+export interface SimRoom extends Room {
+  members: Member[]
+}
+
+const AT_SEPARATOR = '\u2005'
+
+/**
+ * A simulated WeChat: a wechaty-puppet-mock world with groups, members and a logged-in bot
+ * account, driven by the simulator API and the tests. Messages carry simulated-clock times, and
+ * each injected event is tracked until the bot has handled it, so `settle` never has to guess.
+ */
+export class SimWorld {
+  readonly puppet: PuppetMock
+  readonly botContact: ContactMock
+  /** Injected events the bot has not finished handling. */
+  readonly inFlight = new IdleTracker()
+  private readonly mocker: mock.Mocker
+  private readonly pending = new Map<string, (() => void)[]>()
+  private readonly transcripts = new Map<string, TranscriptEntry[]>()
+  private readonly roomOrder: string[] = []
+
+  constructor(
+    private readonly clock: ManualClock,
+    botName: string,
+  ) {
+    this.puppet = new PuppetMock()
+    this.mocker = this.puppet.mocker
+    this.botContact = this.mocker.createContact({ id: `bot-${shortId()}`, name: botName })
+  }
+
+  /** Logs the bot account in; call after the Wechaty instance has started the puppet. */
+  login(): void {
+    this.mocker.login(this.botContact)
+  }
+
+  logout(): Promise<void> {
+    return this.puppet.logout()
+  }
+
+  createRoom(topic: string, memberNames: string[] = []): SimRoom {
+    const contacts = memberNames.map((name) => this.createContact(name))
+    const room = this.mocker.createRoom({
+      id: `${shortId()}@chatroom`,
+      topic,
+      memberIdList: [this.botContact.id, ...contacts.map((c) => c.id)],
+      ownerId: contacts[0]?.id ?? this.botContact.id,
+    })
+    this.roomOrder.push(room.id)
+    this.transcripts.set(room.id, [])
+    // RoomMock is an EventEmitter whose typings do not come through the package's exports.
+    ;(room as unknown as NodeJS.EventEmitter).on('message', (message: MessageMock) =>
+      this.appendTranscript(room.id, message),
+    )
+    // WeChat tells the bot it was added to a group with a room-join naming the bot.
+    this.track(`botjoin:${room.id}`)
+    this.mocker.puppet.emit('room-join', {
+      roomId: room.id,
+      inviteeIdList: [this.botContact.id],
+      inviterId: room.payload.ownerId ?? this.botContact.id,
+      timestamp: this.clock.now(),
+    })
+    return this.describeRoom(room.id)
+  }
+
+  /** Adds a member; `silent` adds them without the room-join event, as when a platform drops it. */
+  addMember(roomId: string, name: string, silent = false): Member {
+    const room = this.loadRoom(roomId)
+    const contact = this.createContact(name)
+    if (silent) {
+      room.payload.memberIdList.push(contact.id)
+    } else {
+      this.track(`join:${roomId}:${contact.id}`)
+      room.add(contact).by(this.ownerOf(room))
+    }
+    return { id: contact.id, name }
+  }
+
+  removeMember(roomId: string, memberId: string): void {
+    const room = this.loadRoom(roomId)
+    if (!room.payload.memberIdList.includes(memberId))
+      throw new SimNotFound(`member ${memberId} is not in group ${roomId}`)
+    this.track(`leave:${roomId}:${memberId}`)
+    room.remove(this.mocker.ContactMock.load(memberId)).by(this.botContact)
+  }
+
+  /** A member posts `text`; with `mentionBot` the text @mentions the bot as WeChat would show it. */
+  say(roomId: string, memberId: string, text: string, mentionBot = false): string {
+    const room = this.loadRoom(roomId)
+    if (!room.payload.memberIdList.includes(memberId))
+      throw new SimNotFound(`member ${memberId} is not in group ${roomId}`)
+    const id = `sim-${shortId()}`
+    const payload = {
+      id,
+      talkerId: memberId,
+      roomId,
+      timestamp: this.clock.now(),
+      type: PUPPET.types.Message.Text,
+      text: mentionBot ? `@${this.botContact.payload.name}${AT_SEPARATOR}${text}` : text,
+      mentionIdList: mentionBot ? [this.botContact.id] : [],
+    }
+    this.track(`message:${id}`)
+    this.mocker.MessageMock.create(payload as PUPPET.payloads.Message)
+    this.mocker.puppet.emit('message', { messageId: id })
+    return id
+  }
+
+  /** Delivers an already-sent message event again, as a flaky connection would. */
+  redeliver(messageId: string): void {
+    this.track(`message:${messageId}`)
+    this.mocker.puppet.emit('message', { messageId })
+  }
+
+  rooms(): SimRoom[] {
+    return this.roomOrder.map((id) => this.describeRoom(id))
+  }
+
+  hasRoom(roomId: string): boolean {
+    return this.transcripts.has(roomId)
+  }
+
+  transcript(roomId: string): TranscriptEntry[] {
+    const lines = this.transcripts.get(roomId)
+    if (!lines) throw new SimNotFound(`group ${roomId} does not exist`)
+    return [...lines]
+  }
+
+  /**
+   * Wraps the bot's sink so the world knows when each injected event has been handled. Events the
+   * platform drops before the sink (for example non-text messages) are released by settle's timeout.
+   */
+  wrapSink(sink: PlatformSink): PlatformSink {
+    return {
+      ...sink,
+      message: (m) => this.settleAfter(`message:${m.id}`, sink.message(m)),
+      membersJoined: (room, members, inviterId) =>
+        this.settleAfter(
+          members.map((m) => `join:${room.id}:${m.id}`),
+          sink.membersJoined(room, members, inviterId),
+        ),
+      membersLeft: (room, members) =>
+        this.settleAfter(
+          members.map((m) => `leave:${room.id}:${m.id}`),
+          sink.membersLeft(room, members),
+        ),
+      botJoinedRoom: (room) => this.settleAfter(`botjoin:${room.id}`, sink.botJoinedRoom(room)),
+    }
+  }
+
+  private async settleAfter(keys: string | string[], work: Promise<void>): Promise<void> {
+    try {
+      await work
+    } finally {
+      for (const key of Array.isArray(keys) ? keys : [keys]) this.release(key)
+    }
+  }
+
+  private track(key: string): void {
+    const list = this.pending.get(key) ?? []
+    list.push(this.inFlight.begin())
+    this.pending.set(key, list)
+  }
+
+  private release(key: string): void {
+    const list = this.pending.get(key)
+    const done = list?.shift()
+    if (list && list.length === 0) this.pending.delete(key)
+    done?.()
+  }
+
+  private appendTranscript(roomId: string, message: MessageMock): void {
+    const payload = message.payload
+    const talker = this.mocker.ContactMock.load(payload.talkerId ?? '')
+    this.transcripts.get(roomId)?.push({
+      id: payload.id,
+      fromId: talker.id,
+      fromName: talker.payload.name,
+      text: payload.text ?? '',
+      self: talker.id === this.botContact.id,
+      at: this.clock.now(),
+    })
+  }
+
+  private describeRoom(roomId: string): SimRoom {
+    const room = this.loadRoom(roomId)
+    return {
+      id: room.id,
+      topic: room.payload.topic,
+      members: room.payload.memberIdList
+        .filter((id) => id !== this.botContact.id)
+        .map((id) => ({ id, name: this.mocker.ContactMock.load(id).payload.name })),
+    }
+  }
+
+  private loadRoom(roomId: string): RoomMock {
+    if (!this.transcripts.has(roomId)) throw new SimNotFound(`group ${roomId} does not exist`)
+    return this.mocker.RoomMock.load(roomId)
+  }
+
+  private ownerOf(room: RoomMock): ContactMock {
+    return this.mocker.ContactMock.load(room.payload.ownerId ?? this.botContact.id)
+  }
+
+  private createContact(name: string): ContactMock {
+    return this.mocker.createContact({ id: `wxid_${shortId()}`, name })
+  }
+}
+
+export class SimNotFound extends Error {}
+
+const shortId = () => randomUUID().replace(/-/g, '').slice(0, 12)

@@ -1,0 +1,180 @@
+import type { Contact, Message, Room as WechatyRoom } from 'wechaty'
+import { type Wechaty, WechatyBuilder } from 'wechaty'
+import type * as PUPPET from 'wechaty-puppet'
+import type { Logger } from '../../core/logger.js'
+import type { InboundMessage, LoginStatus, Member, OutgoingMessage, Room } from '../../core/types.js'
+import type { ChatPlatform, PlatformSink } from '../port.js'
+
+export interface WechatyPlatformOptions {
+  /** mock, service or wechat4u: shown on /api/health. */
+  name: string
+  puppet: PUPPET.Puppet
+  /** Where Wechaty keeps its login session (a memory card); undefined keeps it in memory. */
+  memoryName?: string
+  log: Logger
+}
+
+/**
+ * The Wechaty adapter: the only module that imports wechaty. It turns Wechaty's objects into
+ * domain events for the sink and performs single deliveries for the paced sender.
+ */
+export class WechatyPlatform implements ChatPlatform {
+  readonly name: string
+  private readonly bot: Wechaty
+  private status: LoginStatus = { state: 'starting' }
+  private sink: PlatformSink | undefined
+
+  constructor(private readonly options: WechatyPlatformOptions) {
+    this.name = options.name
+    this.bot = WechatyBuilder.build({
+      puppet: options.puppet as never,
+      ...(options.memoryName ? { name: options.memoryName } : {}),
+    })
+  }
+
+  async start(sink: PlatformSink): Promise<void> {
+    this.sink = sink
+    const { bot } = this
+    const log = this.options.log
+    bot.on('scan', (qrcode, status) => {
+      log.info({ status }, 'scan the QR code to log in')
+      this.setStatus({ state: 'scan', qrcode })
+    })
+    bot.on('login', (user) =>
+      this.setStatus({ state: 'logged_in', user: { id: user.id, name: user.name() } }),
+    )
+    bot.on('logout', () => this.setStatus({ state: 'logged_out' }))
+    bot.on('error', (error) => log.error({ err: error }, 'wechaty error'))
+    bot.on('message', (message) => this.guarded('message', () => this.onMessage(message)))
+    bot.on('room-join', (room, invitees, inviter) =>
+      this.guarded('room-join', () => this.onJoin(room, invitees, inviter)),
+    )
+    bot.on('room-leave', (room, leavers) =>
+      this.guarded('room-leave', async () =>
+        sink.membersLeft(await toRoom(room), await Promise.all(leavers.map((c) => toMember(room, c)))),
+      ),
+    )
+    bot.on('room-topic', (room, newTopic, oldTopic) =>
+      this.guarded('room-topic', () => sink.roomTopicChanged({ id: room.id, topic: newTopic }, oldTopic)),
+    )
+    await bot.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.bot.stop()
+  }
+
+  login(): LoginStatus {
+    return this.status
+  }
+
+  async deliver(roomId: string, message: OutgoingMessage): Promise<void> {
+    const room = await this.bot.Room.find({ id: roomId })
+    if (!room) throw new Error(`group ${roomId} is not known to this account`)
+    const texts: string[] = ['']
+    const contacts: Contact[] = []
+    for (const part of message.parts) {
+      if (typeof part === 'string') {
+        texts[texts.length - 1] += part
+        continue
+      }
+      const contact = await this.bot.Contact.find({ id: part.mention })
+      if (contact) {
+        contacts.push(contact)
+        texts.push('')
+      } else {
+        texts[texts.length - 1] += `@${part.name ?? ''}`
+      }
+    }
+    if (contacts.length === 0) {
+      await room.say(texts.join(''))
+      return
+    }
+    // Wechaty turns a template-strings call into text with real @mentions where the contacts stand.
+    const template = Object.assign([...texts], { raw: [...texts] }) as unknown as TemplateStringsArray
+    await room.say(template, ...contacts)
+  }
+
+  async rooms(): Promise<Room[]> {
+    const list = await this.bot.Room.findAll()
+    return Promise.all(list.map(toRoom))
+  }
+
+  async members(roomId: string): Promise<Member[]> {
+    const room = await this.bot.Room.find({ id: roomId })
+    if (!room) return []
+    // Ask the puppet for the list itself: Wechaty's cached member list can miss a dropped join,
+    // which is exactly what reconciliation is for (and room.sync() trips a Wechaty dirty-event bug).
+    const ids = await this.bot.puppet.roomMemberList(roomId)
+    const selfId = this.bot.isLoggedIn ? this.bot.currentUser.id : undefined
+    const contacts = await Promise.all(
+      ids.filter((id) => id !== selfId).map((id) => this.bot.Contact.find({ id })),
+    )
+    return Promise.all(contacts.filter((c): c is Contact => c !== undefined).map((c) => toMember(room, c)))
+  }
+
+  async remove(roomId: string, memberId: string): Promise<void> {
+    const room = await this.bot.Room.find({ id: roomId })
+    const contact = await this.bot.Contact.find({ id: memberId })
+    if (!room || !contact) throw new Error(`cannot remove ${memberId} from ${roomId}: not found`)
+    await room.remove(contact)
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    const room = message.room()
+    // A group bot: direct messages and non-text messages are not handled yet.
+    if (!room || message.type() !== this.bot.Message.Type.Text || !this.sink) return
+    const talker = message.talker()
+    const [topic, mentionsBot, mentions, text, sender] = await Promise.all([
+      room.topic(),
+      message.mentionSelf(),
+      message.mentionList(),
+      message.mentionText(),
+      toMember(room, talker),
+    ])
+    const inbound: InboundMessage = {
+      id: message.id,
+      roomId: room.id,
+      roomTopic: topic,
+      sender,
+      text,
+      mentionIds: mentions.map((c) => c.id),
+      mentionsBot,
+      sentAt: message.date().getTime(),
+      self: message.self(),
+    }
+    await this.sink.message(inbound)
+  }
+
+  private async onJoin(room: WechatyRoom, invitees: Contact[], inviter: Contact): Promise<void> {
+    if (!this.sink) return
+    const domainRoom = await toRoom(room)
+    const botIncluded = invitees.some((c) => c.self())
+    if (botIncluded) {
+      await this.sink.botJoinedRoom(domainRoom)
+      return
+    }
+    const members = await Promise.all(invitees.map((c) => toMember(room, c)))
+    await this.sink.membersJoined(domainRoom, members, inviter.id)
+  }
+
+  private setStatus(status: LoginStatus): void {
+    this.status = status
+    this.sink
+      ?.loginChanged(status)
+      .catch((error) => this.options.log.error({ err: error }, 'login handler failed'))
+  }
+
+  private guarded(event: string, work: () => Promise<void>): void {
+    work().catch((error) => this.options.log.error({ err: error, event }, 'handling a wechaty event failed'))
+  }
+}
+
+async function toRoom(room: WechatyRoom): Promise<Room> {
+  return { id: room.id, topic: await room.topic() }
+}
+
+async function toMember(room: WechatyRoom, contact: Contact): Promise<Member> {
+  const alias = await room.alias(contact).catch(() => undefined)
+  return { id: contact.id, name: alias || contact.name() }
+}

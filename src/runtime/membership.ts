@@ -1,0 +1,189 @@
+import type { Clock } from '../core/clock.js'
+import type { EventBus, MembershipSource } from '../core/event-bus.js'
+import type { Logger } from '../core/logger.js'
+import type { Member, Room } from '../core/types.js'
+import type { MembershipRepository } from '../db/membership-repository.js'
+
+/** The part of the platform the tracker reads. */
+export interface MemberDirectory {
+  rooms(): Promise<Room[]>
+  members(roomId: string): Promise<Member[]>
+}
+
+/**
+ * Decides who joined and left, whichever way the bot learns it. Platforms drop `room-join`
+ * events (reconnects, puppet restarts), so a periodic member-list diff backs the events up. All
+ * work on one group is serialised, so an event and a diff racing each other still report each
+ * arrival to the features exactly once.
+ */
+export class MembershipTracker {
+  private readonly lastSoonAt = new Map<string, number>()
+  private readonly locks = new Map<string, Promise<unknown>>()
+  /** Active member ids per known room: the hot path asks "do we know this sender?" per message. */
+  private readonly activeCache = new Map<string, Set<string>>()
+
+  constructor(
+    private readonly repo: MembershipRepository,
+    private readonly directory: MemberDirectory,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** The bot itself was added to a group: everyone already there is the baseline, not newcomers. */
+  botJoinedRoom(room: Room): Promise<void> {
+    return this.withRoom(room.id, async () => {
+      const present = await this.directory.members(room.id)
+      this.baseline(room, present)
+    })
+  }
+
+  joined(room: Room, arrivals: Member[], source: MembershipSource, inviterId?: string): Promise<Member[]> {
+    return this.withRoom(room.id, async () => {
+      if (!this.active(room.id)) {
+        // First sight of this group: everyone but the arrivals was already there.
+        const arriving = new Set(arrivals.map((m) => m.id))
+        const present = await this.directory.members(room.id)
+        this.baseline(
+          room,
+          present.filter((m) => !arriving.has(m.id)),
+        )
+      }
+      return this.recordArrivals(room, arrivals, source, inviterId)
+    })
+  }
+
+  left(room: Room, leavers: Member[], source: MembershipSource): Promise<Member[]> {
+    return this.withRoom(room.id, () => this.recordDepartures(room, leavers, source))
+  }
+
+  /** Diffs every group's member list against what the bot knows. */
+  async reconcileAll(): Promise<void> {
+    for (const room of await this.directory.rooms()) {
+      try {
+        await this.reconcileRoom(room)
+      } catch (error) {
+        this.log.warn({ err: error, roomId: room.id }, 'member reconciliation failed for room')
+      }
+    }
+  }
+
+  reconcileRoom(room: Room): Promise<void> {
+    return this.withRoom(room.id, async () => {
+      const present = await this.directory.members(room.id)
+      const known = this.active(room.id)
+      if (!known) {
+        this.baseline(room, present)
+        return
+      }
+      const presentIds = new Set(present.map((m) => m.id))
+      const arrivals = present.filter((m) => !known.has(m.id))
+      const leavers = [...known].filter((id) => !presentIds.has(id)).map((id) => ({ id, name: '' }))
+      if (arrivals.length > 0) await this.recordArrivals(room, arrivals, 'reconcile')
+      if (leavers.length > 0) await this.recordDepartures(room, leavers, 'reconcile')
+    })
+  }
+
+  /**
+   * A message came from someone the bot does not know (or from a group it has not seen): a join
+   * was probably missed, so look at that group's member list now, not at the next periodic pass.
+   */
+  noteSender(room: Room, memberId: string): void {
+    if (this.activeCache.get(room.id)?.has(memberId)) return
+    const now = this.clock.now()
+    const last = this.lastSoonAt.get(room.id)
+    // At most one early look per group per minute: a member the platform's list omits must not
+    // turn every message of theirs into a member-list call.
+    if (last !== undefined && now - last < 60_000) return
+    const known = this.active(room.id)
+    if (known?.has(memberId)) return
+    this.lastSoonAt.set(room.id, now)
+    this.clock.setTimeout(() => {
+      this.reconcileRoom(room).catch((error) =>
+        this.log.warn({ err: error, roomId: room.id }, 'reconcile failed'),
+      )
+    }, 0)
+  }
+
+  private async recordArrivals(
+    room: Room,
+    arrivals: Member[],
+    source: MembershipSource,
+    inviterId?: string,
+  ): Promise<Member[]> {
+    const now = this.clock.now()
+    this.repo.upsertRoom(room, now)
+    const known = this.ensureCache(room.id)
+    const fresh = arrivals.filter((m) => !known.has(m.id))
+    for (const m of fresh) {
+      this.repo.markPresent(room.id, m, now)
+      known.add(m.id)
+    }
+    if (fresh.length > 0) {
+      this.log.info({ roomId: room.id, memberIds: fresh.map((m) => m.id), source }, 'members joined')
+      await this.bus.emit('memberJoined', {
+        room,
+        members: fresh,
+        source,
+        at: now,
+        ...(inviterId ? { inviterId } : {}),
+      })
+    }
+    return fresh
+  }
+
+  private async recordDepartures(room: Room, leavers: Member[], source: MembershipSource): Promise<Member[]> {
+    const now = this.clock.now()
+    const known = this.active(room.id)
+    if (!known) return []
+    const gone = leavers.filter((m) => known.has(m.id))
+    for (const m of gone) {
+      this.repo.markLeft(room.id, m.id, now)
+      known.delete(m.id)
+    }
+    if (gone.length > 0) {
+      this.log.info({ roomId: room.id, memberIds: gone.map((m) => m.id), source }, 'members left')
+      await this.bus.emit('memberLeft', { room, members: gone, source, at: now })
+    }
+    return gone
+  }
+
+  private baseline(room: Room, present: Member[]): void {
+    this.repo.upsertRoom(room, this.clock.now())
+    const known = this.ensureCache(room.id)
+    for (const m of present) {
+      if (known.has(m.id)) continue
+      this.repo.markPresent(room.id, m, null)
+      known.add(m.id)
+    }
+    this.log.info({ roomId: room.id, members: present.length }, 'member baseline recorded')
+  }
+
+  private active(roomId: string): Set<string> | undefined {
+    const cached = this.activeCache.get(roomId)
+    if (cached) return cached
+    if (!this.repo.hasRoom(roomId)) return undefined
+    const loaded = this.repo.activeMemberIds(roomId)
+    this.activeCache.set(roomId, loaded)
+    return loaded
+  }
+
+  private ensureCache(roomId: string): Set<string> {
+    const existing = this.active(roomId)
+    if (existing) return existing
+    const created = new Set<string>()
+    this.activeCache.set(roomId, created)
+    return created
+  }
+
+  private withRoom<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(roomId) ?? Promise.resolve()
+    const run = previous.then(work, work)
+    const settled = run.catch(() => undefined)
+    this.locks.set(roomId, settled)
+    settled.then(() => {
+      if (this.locks.get(roomId) === settled) this.locks.delete(roomId)
+    })
+    return run
+  }
+}

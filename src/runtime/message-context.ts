@@ -1,0 +1,36 @@
+import type { MessageContext } from '../core/context.js'
+import type { SendPort } from '../core/feature.js'
+import type { Logger } from '../core/logger.js'
+import { type InboundMessage, mentionThenText, type OutgoingMessage, type Room } from '../core/types.js'
+
+export function createMessageContext(
+  message: InboundMessage,
+  now: number,
+  sender: SendPort,
+  log: Logger,
+): MessageContext {
+  const room: Room = { id: message.roomId, topic: message.roomTopic }
+  let answered = false
+  let childLog: Logger | undefined
+  return {
+    message,
+    room,
+    now,
+    get log() {
+      // Child loggers cost an allocation; only stages that log pay for one.
+      childLog ??= log.child({ roomId: message.roomId, messageId: message.id })
+      return childLog
+    },
+    reply(text: string) {
+      answered = true
+      sender.send(message.roomId, mentionThenText([message.sender.id], text))
+    },
+    send(outgoing: OutgoingMessage) {
+      sender.send(message.roomId, outgoing)
+    },
+    get answered() {
+      return answered
+    },
+    notes: new Map(),
+  }
+}

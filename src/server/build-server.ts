@@ -1,0 +1,144 @@
+import fastifyHelmet from '@fastify/helmet'
+import fastifyRateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify'
+import type { Logger as PinoLogger } from 'pino'
+import type { z } from 'zod'
+import { HttpError, type RouteDefinition } from '../core/route.js'
+import { isValidBearer } from './auth.js'
+import { describeIssues, type FieldProblem } from './validation.js'
+
+export interface ServerDeps {
+  logger: PinoLogger
+  adminToken: string
+  routes: RouteDefinition[]
+  /** Folder of the operator console's static files; omitted in API-only tests. */
+  webDir?: string
+  rateLimitPerMinute: number
+  /** Default request body limit in bytes. */
+  bodyLimit?: number
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: 'admin' | 'public'
+  }
+}
+
+/**
+ * Builds the HTTP app without listening (tests use `inject`). Plugins first, then routes from
+ * features and the simulator. Every /api route needs the admin token unless it is declared public.
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    // Request lines would drown the bot's own log (the console polls); errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  })
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  })
+  await app.register(fastifyRateLimit, { max: deps.rateLimitPerMinute, timeWindow: '1 minute' })
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return
+    if (request.routeOptions.config?.auth === 'public') return
+    if (!isValidBearer(request.headers.authorization, deps.adminToken)) {
+      return reply.code(401).send({
+        error: 'Unauthorized',
+        message: 'this API needs the admin token: send "Authorization: Bearer <QUNBOT_ADMIN_TOKEN>"',
+      })
+    }
+  })
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof HttpError)
+      return reply.code(error.status).send({ error: statusText(error.status), message: error.message })
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed')
+    return reply.code(status).send({
+      error: statusText(status),
+      message: status >= 500 ? 'internal error; see the server log' : error.message,
+    })
+  })
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  )
+
+  for (const route of deps.routes) mountRoute(app, route)
+
+  if (deps.webDir) await app.register(fastifyStatic, { root: deps.webDir, prefix: '/', index: 'index.html' })
+  return app
+}
+
+function mountRoute(app: FastifyInstance, route: RouteDefinition): void {
+  app.route({
+    method: route.method,
+    url: route.path,
+    config: { auth: route.auth ?? 'admin' },
+    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+    handler: async (request, reply) => {
+      const problems: FieldProblem[] = []
+      const params = parsePart(route.params, request.params, 'params', problems)
+      const query = parsePart(route.query, request.query, 'query', problems)
+      const body = parsePart(route.body, request.body, 'body', problems)
+      if (problems.length > 0) return badRequest(reply, problems)
+      const result = await route.handler({ params, query, body } as never)
+      reply.code(result.status)
+      return result.body === undefined ? reply.send() : reply.send(result.body)
+    },
+  })
+}
+
+function parsePart(
+  schema: z.ZodType | undefined,
+  value: unknown,
+  part: 'body' | 'query' | 'params',
+  problems: FieldProblem[],
+): unknown {
+  if (!schema) return value
+  const parsed = schema.safeParse(part === 'body' && value === undefined ? {} : value)
+  if (parsed.success) return parsed.data
+  problems.push(...describeIssues(part, parsed.error.issues))
+  return undefined
+}
+
+function badRequest(reply: FastifyReply, problems: FieldProblem[]) {
+  return reply.code(400).send({
+    error: 'Bad Request',
+    message: problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+    problems,
+  })
+}
+
+function statusText(status: number): string {
+  const known: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+    503: 'Service Unavailable',
+  }
+  return known[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error')
+}
