@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/env.js'
 import { loadYamlFile } from '../config/load-yaml.js'
 import { type Clock, ManualClock, systemClock } from '../core/clock.js'
 import { seededRandom } from '../core/random.js'
+import type { RouteDefinition } from '../core/route.js'
 import { type Db, openDatabase } from '../db/client.js'
 import { createFeatures } from '../features/index.js'
 import { createLogger } from '../logging/create-logger.js'
@@ -52,6 +53,8 @@ export interface Qunbot {
   sender: PacedSender
   runtime: BotRuntime
   server: FastifyInstance
+  /** Every HTTP route the server mounts (features' and the simulator's included). */
+  routes: RouteDefinition[]
   /** Present when running with the mock puppet. */
   sim?: Simulator
   start(): Promise<void>
@@ -155,6 +158,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     sender,
     runtime,
     server,
+    routes,
     ...(sim ? { sim } : {}),
     async start() {
       await runtime.start()

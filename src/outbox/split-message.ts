@@ -5,9 +5,7 @@ export const MAX_MESSAGE_BYTES = 2000
 /** Room for "@" + a WeChat nickname (at most 16 characters of up to 4 bytes) + separator. */
 const MENTION_BYTES = 70
 
-const encoder = new TextEncoder()
-const byteLength = (s: string): number =>
-  s.length * 3 <= MAX_MESSAGE_BYTES ? s.length * 3 : encoder.encode(s).length
+const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8')
 
 /**
  * Splits a message into chunks of at most `maxBytes` UTF-8 bytes. It breaks between lines when it
@@ -83,7 +81,7 @@ function trimTrailingNewline(parts: MessagePart[]): void {
 /** UTF-8 size of a chunk as sent, counting each mention at its reserved size. */
 export function chunkBytes(message: OutgoingMessage): number {
   return message.parts.reduce(
-    (n, p) => n + (typeof p === 'string' ? encoder.encode(p).length : MENTION_BYTES),
+    (n, p) => n + (typeof p === 'string' ? byteLength(p) : MENTION_BYTES),
     0,
   )
 }

@@ -151,7 +151,7 @@ export class PacedSender implements SendPort {
     }
     const tried = attempts + 1
     if (tried >= (this.pacing.maxAttempts ?? 5)) {
-      this.outbox.markDead(id, reason)
+      this.outbox.markDead(id, reason, tried)
       this.log.error({ outboxId: id, attempts: tried, reason }, 'chat send failed repeatedly; dead-lettered')
       return
     }

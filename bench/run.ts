@@ -1,0 +1,429 @@
+/**
+ * `npm run bench`: pushes a seeded synthetic workload through the real message pipeline (guard ->
+ * record -> features -> fallback) with a recording platform and a real SQLite file (WAL,
+ * synchronous=FULL) in a temp dir, and writes bench-results.json at the repo root.
+ *
+ * Exits 1 on an error or a lost message; a missed performance target is reported, not fatal.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { systemClock } from '../src/core/clock.js'
+import type { Logger } from '../src/core/logger.js'
+import { seededRandom } from '../src/core/random.js'
+import { openDatabase } from '../src/db/client.js'
+import { createFeatures } from '../src/features/index.js'
+import { createChatOutbox } from '../src/outbox/chat-outbox.js'
+import { PacedSender, type PacingOptions } from '../src/platform/paced-sender.js'
+import { BotRuntime } from '../src/runtime/bot-runtime.js'
+import { RecordingPlatform } from './recording-platform.js'
+import { percentile, round, StageTimes, sortedCopy } from './stats.js'
+import { createWorkload } from './workload.js'
+
+const WORKLOAD = {
+  seed: 20260105,
+  groups: 500,
+  membersPerGroup: 200,
+  warmup: 5_000,
+  timed: 45_000,
+  longPasteChars: 50_000,
+}
+const PACING: PacingOptions = { minGapMs: 2000, jitterMs: 1000, perMinute: 20, breakerMs: 60_000 }
+const STALE_MESSAGE_MS = 60_000
+const RECONCILE_INTERVAL_MS = 300_000
+/** Give the event loop a turn (timers: group commit, RSS sampler, sender) at least this often. */
+const YIELD_EVERY_MS = 1
+const RSS_SAMPLE_MS = 50
+const TARGETS = { messagesPerSecond: 20_000, p99Ms: 0.5, longPasteMs: 50, peakRssMb: 350 }
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const RESULTS_FILE = join(REPO_ROOT, 'bench-results.json')
+const MB = 1024 * 1024
+
+class BenchFailure extends Error {}
+
+/** A logger that prints nothing but remembers errors and warnings, so the bench can fail on them. */
+function countingLogger(): Logger & { errors: string[]; warnings: number } {
+  const errors: string[] = []
+  const state = { warnings: 0 }
+  const describe = (obj: object | string, msg?: string) =>
+    `${msg ?? ''} ${typeof obj === 'string' ? obj : JSON.stringify(obj, errorReplacer)}`.trim()
+  const log: Logger & { errors: string[]; warnings: number } = {
+    errors,
+    get warnings() {
+      return state.warnings
+    },
+    debug() {},
+    info() {},
+    warn() {
+      state.warnings++
+    },
+    error(obj, msg) {
+      errors.push(describe(obj, msg))
+    },
+    child() {
+      return log
+    },
+  }
+  return log
+}
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Error ? { message: value.message, stack: value.stack } : value
+}
+
+function rssSampler() {
+  let peak = process.memoryUsage().rss
+  let samples = 0
+  const sample = () => {
+    const rss = process.memoryUsage().rss
+    samples++
+    if (rss > peak) peak = rss
+  }
+  const timer = setInterval(sample, RSS_SAMPLE_MS)
+  timer.unref()
+  return {
+    sample,
+    stop() {
+      clearInterval(timer)
+      sample()
+      return { peakMb: round(peak / MB, 1), samples }
+    },
+  }
+}
+
+const yieldToLoop = () => new Promise<void>((done) => setImmediate(done))
+
+function ms(value: number, digits = 3): number {
+  return round(value, digits)
+}
+
+async function main(): Promise<void> {
+  const runStarted = performance.now()
+  const rss = rssSampler()
+
+  const genStarted = performance.now()
+  const workload = createWorkload({
+    seed: WORKLOAD.seed,
+    groups: WORKLOAD.groups,
+    membersPerGroup: WORKLOAD.membersPerGroup,
+    messages: WORKLOAD.warmup + WORKLOAD.timed,
+    longPasteChars: WORKLOAD.longPasteChars,
+  })
+  const workloadGenMs = performance.now() - genStarted
+
+  const dir = mkdtempSync(join(tmpdir(), 'qunbot-bench-'))
+  const dbFile = join(dir, 'qunbot.sqlite')
+  const log = countingLogger()
+  const timedStages = new StageTimes(WORKLOAD.timed)
+  const pasteStages = new StageTimes(1)
+  let stageSink: ((stage: string, ms: number) => void) | undefined
+
+  try {
+    // --- Startup: nothing -> database migrated -> runtime started -> logged in -> rooms baselined.
+    const t0 = performance.now()
+    const db = openDatabase(dbFile)
+    const tOpened = performance.now()
+    const platform = new RecordingPlatform(workload.bot, workload.rooms, workload.members)
+    const sender = new PacedSender(
+      createChatOutbox(db),
+      platform,
+      systemClock,
+      PACING,
+      log,
+      seededRandom(WORKLOAD.seed + 1),
+    )
+    const features = createFeatures({ clock: systemClock, log, sender })
+    const runtime = new BotRuntime({
+      db,
+      clock: systemClock,
+      log,
+      platform,
+      sender,
+      features,
+      staleMessageMs: STALE_MESSAGE_MS,
+      reconcileIntervalMs: RECONCILE_INTERVAL_MS,
+      onStageTime: (stage, stageMs) => stageSink?.(stage, stageMs),
+    })
+    await runtime.start()
+    const tStarted = performance.now()
+    // Logging in makes the runtime reconcile every room the platform lists (the baseline).
+    await platform.start(runtime.sink)
+    const sqlite = db.$client
+    const count = (sql: string) => (sqlite.prepare(sql).pluck().get() as number | null) ?? 0
+    const expectedMembers = WORKLOAD.groups * WORKLOAD.membersPerGroup
+    if (count('SELECT COUNT(*) FROM rooms') !== WORKLOAD.groups) {
+      for (const room of workload.rooms) await runtime.sink.botJoinedRoom(room)
+    }
+    const tReady = performance.now()
+    const startupMs = tReady - t0
+    const baselinedRooms = count('SELECT COUNT(*) FROM rooms')
+    const baselinedMembers = count('SELECT COUNT(*) FROM members WHERE left_at IS NULL')
+    if (runtime.login().state !== 'logged_in') throw new BenchFailure('the runtime is not logged in')
+    if (baselinedRooms !== WORKLOAD.groups || baselinedMembers !== expectedMembers) {
+      throw new BenchFailure(
+        `baseline incomplete: ${baselinedRooms}/${WORKLOAD.groups} rooms, ${baselinedMembers}/${expectedMembers} members`,
+      )
+    }
+    rss.sample()
+
+    // --- Warm-up: JIT, caches, SQLite page cache. Not measured.
+    const messages = workload.messages
+    let lastYield = performance.now()
+    for (let i = 0; i < WORKLOAD.warmup; i++) {
+      const m = messages[i]
+      if (!m) throw new BenchFailure(`workload message ${i} missing`)
+      m.sentAt = Date.now()
+      await runtime.handleMessage(m)
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        await yieldToLoop()
+        lastYield = performance.now()
+      }
+    }
+    runtime.messageLog.flush()
+    await yieldToLoop()
+    rss.sample()
+
+    // --- Timed run: each message's latency, and the total including the final durable flush.
+    const latency = new Float64Array(WORKLOAD.timed)
+    stageSink = timedStages.record
+    let yields = 0
+    const timedStarted = performance.now()
+    lastYield = timedStarted
+    for (let i = 0; i < WORKLOAD.timed; i++) {
+      const m = messages[WORKLOAD.warmup + i]
+      if (!m) throw new BenchFailure(`workload message ${WORKLOAD.warmup + i} missing`)
+      m.sentAt = Date.now()
+      const before = performance.now()
+      await runtime.handleMessage(m)
+      const after = performance.now()
+      latency[i] = after - before
+      if (after - lastYield >= YIELD_EVERY_MS) {
+        await yieldToLoop()
+        yields++
+        lastYield = performance.now()
+      }
+    }
+    const finalFlushStarted = performance.now()
+    runtime.messageLog.flush()
+    const timedEnded = performance.now()
+    stageSink = undefined
+    rss.sample()
+
+    const timedMs = timedEnded - timedStarted
+    const sortedLatency = sortedCopy(latency)
+    let latencySum = 0
+    for (const v of latency) latencySum += v
+
+    // --- The long paste: one 50,000-character message, alone.
+    await yieldToLoop()
+    stageSink = pasteStages.record
+    const paste = workload.longPaste
+    paste.sentAt = Date.now()
+    const pasteStarted = performance.now()
+    await runtime.handleMessage(paste)
+    const pasteHandled = performance.now()
+    runtime.messageLog.flush()
+    const pasteFlushed = performance.now()
+    stageSink = undefined
+    rss.sample()
+
+    // --- Durability and correctness checks.
+    const expected = WORKLOAD.warmup + WORKLOAD.timed + 1
+    const stored = count('SELECT COUNT(*) FROM messages')
+    const touched = count('SELECT SUM(message_count) FROM members')
+    const storedPaste = sqlite.prepare('SELECT text FROM messages WHERE id = ?').pluck().get(paste.id) as
+      | string
+      | undefined
+    const outboxRows = count('SELECT COUNT(*) FROM chat_outbox')
+    const synchronous = sqlite.pragma('synchronous', { simple: true })
+    const journalMode = sqlite.pragma('journal_mode', { simple: true })
+    const problems: string[] = []
+    if (runtime.stats.accepted !== expected)
+      problems.push(`accepted ${runtime.stats.accepted} of ${expected} messages`)
+    if (stored !== runtime.stats.accepted)
+      problems.push(`stored ${stored} messages but accepted ${runtime.stats.accepted}`)
+    if (touched !== stored) problems.push(`member activity counts ${touched} messages, stored ${stored}`)
+    if (storedPaste?.length !== paste.text.length) problems.push('the long paste was not stored whole')
+    else if (!storedPaste.includes('****')) problems.push('the long paste was stored without masking')
+    if (runtime.stats.stageErrors > 0) problems.push(`${runtime.stats.stageErrors} pipeline stage errors`)
+    if (runtime.stats.answered !== workload.mix.botPing)
+      problems.push(`answered ${runtime.stats.answered} pings of ${workload.mix.botPing}`)
+    if (outboxRows !== workload.mix.botPing)
+      problems.push(`outbox holds ${outboxRows} chunks, expected ${workload.mix.botPing}`)
+    if (synchronous !== 2 || journalMode !== 'wal')
+      problems.push(`database not durable: synchronous=${synchronous}, journal_mode=${journalMode}`)
+    if (log.errors.length > 0) problems.push(`errors logged: ${log.errors.slice(0, 3).join(' | ')}`)
+    const durable = problems.length === 0
+
+    const deliveries = platform.deliveries.length
+    const queued = sender.queueDepth()
+    await runtime.stop()
+    sender.stop()
+    await platform.stop()
+    sqlite.close()
+    const memory = rss.stop()
+
+    const messagesPerSecond = Math.round(WORKLOAD.timed / (timedMs / 1000))
+    const latencyMs = {
+      p50: ms(percentile(sortedLatency, 0.5), 4),
+      p99: ms(percentile(sortedLatency, 0.99), 4),
+      p999: ms(percentile(sortedLatency, 0.999), 4),
+      max: ms(sortedLatency[sortedLatency.length - 1] ?? 0, 3),
+      mean: ms(latencySum / WORKLOAD.timed, 4),
+    }
+    const longPaste = {
+      chars: paste.text.length,
+      ms: ms(pasteHandled - pasteStarted),
+      msWithFlush: ms(pasteFlushed - pasteStarted),
+      flushMs: ms(pasteFlushed - pasteHandled),
+      stages: pasteStages.summary(),
+    }
+    const cpu = cpus()
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpu: { model: cpu[0]?.model ?? 'unknown', cores: availableParallelism(), pipelineThreads: 1 },
+      workload: {
+        ...WORKLOAD,
+        longPaste: WORKLOAD.longPasteChars,
+        mix: workload.mix,
+        generationMs: ms(workloadGenMs, 1),
+      },
+      config: {
+        clock: 'systemClock',
+        database: { synchronous: 'FULL', journalMode, tempDir: true },
+        messageLog: { maxBatch: 1000, maxDelayMs: 50 },
+        pacing: PACING,
+        staleMessageMs: STALE_MESSAGE_MS,
+        yieldToEventLoopEveryMs: YIELD_EVERY_MS,
+      },
+      startupMs: ms(startupMs, 1),
+      startup: {
+        openDatabaseMs: ms(tOpened - t0, 1),
+        constructAndStartMs: ms(tStarted - tOpened, 1),
+        loginAndBaselineMs: ms(tReady - tStarted, 1),
+        rooms: baselinedRooms,
+        members: baselinedMembers,
+      },
+      messagesPerSecond,
+      timed: {
+        messages: WORKLOAD.timed,
+        totalMs: ms(timedMs, 1),
+        finalFlushMs: ms(timedEnded - finalFlushStarted),
+        inPipelineMs: ms(latencySum, 1),
+        outsidePipelineMs: ms(timedMs - latencySum, 1),
+        eventLoopYields: yields,
+      },
+      latencyMs,
+      longPaste,
+      peakRssMb: memory.peakMb,
+      rssSamples: memory.samples,
+      stages: timedStages.summary(),
+      durable,
+      checks: {
+        expected,
+        accepted: runtime.stats.accepted,
+        stored,
+        memberActivity: touched,
+        dropped: runtime.stats.dropped,
+        pingsAnswered: runtime.stats.answered,
+        outboxChunks: outboxRows,
+        delivered: deliveries,
+        stillQueued: queued,
+        unansweredMentions: runtime.stats.unansweredMentions,
+        warningsLogged: log.warnings,
+        problems,
+      },
+      targets: {
+        messagesPerSecond: {
+          target: `>= ${TARGETS.messagesPerSecond}`,
+          value: messagesPerSecond,
+          met: messagesPerSecond >= TARGETS.messagesPerSecond,
+        },
+        p99Ms: { target: `< ${TARGETS.p99Ms}`, value: latencyMs.p99, met: latencyMs.p99 < TARGETS.p99Ms },
+        longPasteMs: {
+          target: `< ${TARGETS.longPasteMs}`,
+          value: longPaste.msWithFlush,
+          met: longPaste.msWithFlush < TARGETS.longPasteMs,
+        },
+        peakRssMb: {
+          target: `< ${TARGETS.peakRssMb}`,
+          value: memory.peakMb,
+          met: memory.peakMb < TARGETS.peakRssMb,
+        },
+        durableWrites: { target: 'every accepted message stored', value: durable, met: durable },
+      },
+      totalRunMs: 0,
+    }
+    results.totalRunMs = ms(performance.now() - runStarted, 0)
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`)
+    printTable(results)
+    if (!durable) throw new BenchFailure(`durability check failed: ${problems.join('; ')}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+interface PrintableResults {
+  node: string
+  cpu: { model: string; cores: number }
+  workload: { groups: number; membersPerGroup: number; warmup: number; timed: number }
+  startupMs: number
+  startup: { openDatabaseMs: number; constructAndStartMs: number; loginAndBaselineMs: number }
+  messagesPerSecond: number
+  timed: { totalMs: number; finalFlushMs: number; inPipelineMs: number; outsidePipelineMs: number }
+  latencyMs: { p50: number; p99: number; p999: number; max: number; mean: number }
+  longPaste: { chars: number; ms: number; msWithFlush: number }
+  peakRssMb: number
+  stages: Record<string, { count: number; totalMs: number; meanUs: number; p50Us: number; p99Us: number; maxUs: number }>
+  durable: boolean
+  targets: Record<string, { target: string; value: number | boolean; met: boolean }>
+  totalRunMs: number
+}
+
+function printTable(r: PrintableResults): void {
+  const line = (label: string, value: string) => console.log(`  ${label.padEnd(26)} ${value}`)
+  console.log(`\nqunbot bench  (node ${r.node}, ${r.cpu.model}, ${r.cpu.cores} cores; pipeline on 1 thread)`)
+  console.log(
+    `  workload: ${r.workload.groups} groups x ${r.workload.membersPerGroup} members, ${r.workload.warmup} warm-up + ${r.workload.timed} timed messages, 1 long paste`,
+  )
+  line(
+    'startup',
+    `${r.startupMs} ms  (open+migrate ${r.startup.openDatabaseMs}, start ${r.startup.constructAndStartMs}, login+baseline ${r.startup.loginAndBaselineMs})`,
+  )
+  line(
+    'throughput',
+    `${r.messagesPerSecond} msg/s  (${r.timed.totalMs} ms total; in pipeline ${r.timed.inPipelineMs}, outside ${r.timed.outsidePipelineMs}, final flush ${r.timed.finalFlushMs})`,
+  )
+  line(
+    'latency per message (ms)',
+    `p50 ${r.latencyMs.p50}  p99 ${r.latencyMs.p99}  p99.9 ${r.latencyMs.p999}  max ${r.latencyMs.max}  mean ${r.latencyMs.mean}`,
+  )
+  line('long paste', `${r.longPaste.chars} chars: ${r.longPaste.ms} ms, ${r.longPaste.msWithFlush} ms with flush`)
+  line('peak RSS', `${r.peakRssMb} MB`)
+  line('durable', String(r.durable))
+  console.log('\n  stage        count     total ms   mean µs    p50 µs    p99 µs      max µs')
+  for (const [name, s] of Object.entries(r.stages)) {
+    console.log(
+      `  ${name.padEnd(10)} ${String(s.count).padStart(7)} ${s.totalMs.toFixed(1).padStart(12)} ${s.meanUs.toFixed(2).padStart(9)} ${s.p50Us.toFixed(2).padStart(9)} ${s.p99Us.toFixed(2).padStart(9)} ${s.maxUs.toFixed(1).padStart(11)}`,
+    )
+  }
+  console.log('\n  target                     value        met')
+  for (const [name, t] of Object.entries(r.targets)) {
+    console.log(`  ${`${name} ${t.target}`.padEnd(26)} ${String(t.value).padEnd(12)} ${t.met ? 'yes' : 'NO'}`)
+  }
+  console.log(`\n  wrote ${RESULTS_FILE} (whole run ${r.totalRunMs} ms)\n`)
+}
+
+main().then(
+  () => {
+    process.exitCode = 0
+  },
+  (error: unknown) => {
+    console.error(error instanceof BenchFailure ? `bench failed: ${error.message}` : error)
+    process.exitCode = 1
+  },
+)

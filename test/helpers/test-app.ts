@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createQunbot, type Qunbot } from '../../src/app/create-qunbot.js'
+import { type AppConfig, parseEnv } from '../../src/config/env.js'
+import { createLogger } from '../../src/logging/create-logger.js'
+
+export const TEST_TOKEN = 'test-admin-token-0123456789'
+
+/** A config for tests: a fresh temp data dir, the mock puppet, a known admin token. */
+export function createTestConfig(env: Record<string, string> = {}): AppConfig {
+  const dataDir = mkdtempSync(join(tmpdir(), 'qunbot-test-'))
+  const parsed = parseEnv({
+    QUNBOT_PUPPET: 'mock',
+    QUNBOT_DATA_DIR: dataDir,
+    QUNBOT_ADMIN_TOKEN: TEST_TOKEN,
+    QUNBOT_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
+  return parsed.config
+}
+
+export interface TestApp extends Qunbot {
+  sim: NonNullable<Qunbot['sim']>
+  /** Calls the API through Fastify's inject with the admin token. */
+  api(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }>
+  close(): Promise<void>
+}
+
+/** A started qunbot on the mock puppet: real Wechaty, real SQLite file, real Fastify (not listening). */
+export async function startTestApp(env: Record<string, string> = {}, seedWorld = false): Promise<TestApp> {
+  const config = createTestConfig(env)
+  const app = await createQunbot({ config, logger: createLogger('silent'), seedWorld })
+  await app.start()
+  if (!app.sim) throw new Error('test app must run the simulator')
+  const api: TestApp['api'] = async (method, url, body) => {
+    const res = await app.server.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    })
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined }
+  }
+  return Object.assign(app, {
+    sim: app.sim,
+    api,
+    async close() {
+      await app.shutdown()
+      rmSync(config.dataDir, { recursive: true, force: true })
+    },
+  })
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import type { InboundMessage } from '../../src/core/types.js'
+import { InboundGuard } from '../../src/runtime/guard.js'
+
+const now = 1_800_000_000_000
+const msg = (over: Partial<InboundMessage> = {}): InboundMessage => ({
+  id: 'm1',
+  roomId: 'r@chatroom',
+  roomTopic: 't',
+  sender: { id: 'u1', name: 'A' },
+  text: 'hello',
+  mentionIds: [],
+  mentionsBot: false,
+  sentAt: now - 1000,
+  self: false,
+  ...over,
+})
+
+describe('InboundGuard', () => {
+  it('accepts a message once and drops its redelivery', () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000 })
+    expect(guard.check(msg(), now)).toBe('accept')
+    expect(guard.check(msg(), now)).toBe('duplicate')
+  })
+
+  it('drops a redelivery under a new id (same sender, text and send time)', () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000 })
+    expect(guard.check(msg(), now)).toBe('accept')
+    expect(guard.check(msg({ id: 'm1-again' }), now)).toBe('duplicate')
+    expect(guard.check(msg({ id: 'm2', sentAt: now - 500 }), now)).toBe('accept')
+  })
+
+  it("drops the bot's own messages and stale replays", () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000 })
+    expect(guard.check(msg({ self: true }), now)).toBe('self')
+    expect(guard.check(msg({ id: 'old', sentAt: now - 61_000 }), now)).toBe('stale')
+  })
+
+  it('remembers preloaded ids and forgets the oldest past its capacity', () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000, remember: 4 })
+    guard.preload(['p1'])
+    expect(guard.check(msg({ id: 'p1', text: 'x' }), now)).toBe('duplicate')
+    for (let i = 0; i < 10; i++) guard.check(msg({ id: `n${i}`, text: `t${i}` }), now)
+    expect(guard.check(msg({ id: 'p1', text: 'y' }), now)).toBe('accept')
+  })
+})

@@ -1,0 +1,44 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { maskPersonalData } from '../../src/core/mask.js'
+
+const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''))
+const mobile = fc.tuple(fc.integer({ min: 3, max: 9 }), digits(9)).map(([second, rest]) => `1${second}${rest}`)
+const idNumber = fc
+  .tuple(
+    fc.integer({ min: 110000, max: 659999 }),
+    fc.integer({ min: 1940, max: 2020 }),
+    fc.integer({ min: 1, max: 12 }),
+    fc.integer({ min: 1, max: 28 }),
+    digits(3),
+    fc.constantFrom('0', '5', '9', 'X', 'x'),
+  )
+  .map(([area, y, m, d, seq, check]) => `${area}${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}${seq}${check}`)
+const chatText = fc.string({ unit: fc.constantFrom('我', '的', '电话', '是', '号', ' ', '，', 'a', '：'), maxLength: 12 })
+
+describe('maskPersonalData', () => {
+  it('masks mobile numbers written plainly, with +86, and split by spaces or dashes', () => {
+    expect(maskPersonalData('电话13812345678')).toBe('电话138****5678')
+    expect(maskPersonalData('+86 138 1234 5678 找我')).toBe('138****5678 找我')
+    expect(maskPersonalData('138-1234-5678')).toBe('138****5678')
+  })
+
+  it('masks resident ID numbers including the X checksum', () => {
+    expect(maskPersonalData('身份证11010519491231002X')).toBe('身份证110***********002X')
+  })
+
+  it('leaves ordinary numbers alone', () => {
+    expect(maskPersonalData('第12345期，订单 20261123，价格 1999 元')).toBe('第12345期，订单 20261123，价格 1999 元')
+  })
+
+  it('never lets a generated phone or ID number through (property)', () => {
+    fc.assert(
+      fc.property(chatText, fc.oneof(mobile, idNumber), chatText, (before, secret, after) => {
+        const masked = maskPersonalData(`${before}${secret}${after}`)
+        expect(masked).not.toContain(secret)
+        expect(masked).not.toContain(secret.slice(3, -4))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})

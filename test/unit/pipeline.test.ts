@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { composePipeline, type NamedMiddleware } from '../../src/core/pipeline.js'
+
+type Ctx = { log: string[] }
+
+describe('composePipeline', () => {
+  const observer = (errors: string[]) => ({ stageError: (stage: string) => errors.push(stage) })
+
+  it('runs stages in order and an answering stage stops the chain', async () => {
+    const stages: NamedMiddleware<Ctx>[] = [
+      { name: 'a', run: (c, next) => (c.log.push('a'), next()) },
+      { name: 'answer', run: (c) => void c.log.push('answer') },
+      { name: 'never', run: (c, next) => (c.log.push('never'), next()) },
+    ]
+    const ctx = { log: [] as string[] }
+    await composePipeline(stages, observer([]))(ctx)
+    expect(ctx.log).toEqual(['a', 'answer'])
+  })
+
+  it('contains a throwing stage and lets the message go on', async () => {
+    const errors: string[] = []
+    const stages: NamedMiddleware<Ctx>[] = [
+      {
+        name: 'broken',
+        run: () => {
+          throw new Error('bug')
+        },
+      },
+      { name: 'after', run: (c, next) => (c.log.push('after'), next()) },
+    ]
+    const ctx = { log: [] as string[] }
+    await composePipeline(stages, observer(errors))(ctx)
+    expect(errors).toEqual(['broken'])
+    expect(ctx.log).toEqual(['after'])
+  })
+
+  it('does not run later stages twice when a stage throws after calling next', async () => {
+    const errors: string[] = []
+    const stages: NamedMiddleware<Ctx>[] = [
+      {
+        name: 'late-throw',
+        run: async (_c, next) => {
+          await next()
+          throw new Error('after next')
+        },
+      },
+      { name: 'b', run: (c) => void c.log.push('b') },
+    ]
+    const ctx = { log: [] as string[] }
+    await composePipeline(stages, observer(errors))(ctx)
+    expect(ctx.log).toEqual(['b'])
+    expect(errors).toEqual(['late-throw'])
+  })
+
+  it('reports each stage its own time, excluding later stages', async () => {
+    let t = 0
+    const times: Record<string, number> = {}
+    const stages: NamedMiddleware<Ctx>[] = [
+      { name: 'outer', run: (_c, next) => ((t += 5), next()) },
+      { name: 'inner', run: () => void (t += 7) },
+    ]
+    await composePipeline(
+      stages,
+      { stageError: () => {}, stageTime: (s, ms) => (times[s] = ms) },
+      () => t,
+    )({ log: [] })
+    expect(times).toEqual({ outer: 5, inner: 7 })
+  })
+})

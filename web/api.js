@@ -1,0 +1,78 @@
+// The console's HTTP client: the admin token and JSON calls to /api.
+
+const TOKEN_KEY = 'qunbot.adminToken'
+
+/**
+ * Takes the token from `#token=…` (the URL `npm start` prints) into sessionStorage and removes it
+ * from the address bar, so it does not stay in history or get shared with a screenshot.
+ */
+export function takeTokenFromUrl() {
+  const hash = new URLSearchParams(location.hash.slice(1))
+  const token = hash.get('token')
+  if (token !== null) {
+    if (token.trim()) sessionStorage.setItem(TOKEN_KEY, token.trim())
+    hash.delete('token')
+    const rest = hash.toString()
+    history.replaceState(null, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`)
+  }
+  return sessionStorage.getItem(TOKEN_KEY)
+}
+
+export function setToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token)
+}
+
+export function clearToken() {
+  sessionStorage.removeItem(TOKEN_KEY)
+}
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message)
+    this.status = status
+  }
+}
+
+/** Calls the API; a JSON body gets a content-type, a bodiless POST gets none. Throws ApiError. */
+export async function api(method, path, body) {
+  const headers = {}
+  const token = sessionStorage.getItem(TOKEN_KEY)
+  if (token) headers.authorization = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  let res
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+  } catch {
+    throw new ApiError(0, '无法连接到 qunbot (cannot reach the server; is it running?)')
+  }
+  const text = await res.text()
+  let data
+  try {
+    data = text ? JSON.parse(text) : undefined
+  } catch {
+    data = undefined
+  }
+  if (!res.ok) throw new ApiError(res.status, data?.message ?? `HTTP ${res.status}`)
+  return data
+}
+
+export const sim = {
+  health: () => api('GET', '/api/health'),
+  rooms: () => api('GET', '/api/sim/rooms').then((r) => r.rooms),
+  createRoom: (topic, members) => api('POST', '/api/sim/rooms', { topic, members }),
+  addMember: (roomId, name, silent) =>
+    api('POST', `/api/sim/rooms/${encodeURIComponent(roomId)}/members`, { name, silent }),
+  removeMember: (roomId, memberId) =>
+    api('DELETE', `/api/sim/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(memberId)}`),
+  say: (roomId, from, text, mentionBot) =>
+    api('POST', `/api/sim/rooms/${encodeURIComponent(roomId)}/messages`, { from, text, mentionBot }),
+  transcript: (roomId) =>
+    api('GET', `/api/sim/rooms/${encodeURIComponent(roomId)}/messages`).then((r) => r.messages),
+  clock: () => api('GET', '/api/sim/clock').then((r) => r.now),
+  advance: (ms) => api('POST', '/api/sim/clock/advance', { ms }).then((r) => r.now),
+  settle: () => api('POST', '/api/sim/settle').then((r) => r.now),
+}

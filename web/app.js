@@ -1,0 +1,327 @@
+// The operator console's simulator page: groups, chat, members and simulated time.
+import { ApiError, clearToken, setToken, sim, takeTokenFromUrl } from './api.js'
+
+const POLL_MS = 2000
+const $ = (id) => document.getElementById(id)
+
+const state = {
+  rooms: [],
+  roomId: sessionStorage.getItem('qunbot.roomId'),
+  /** Signatures of what is on screen, so polling only redraws what changed. */
+  shown: { rooms: '', members: '', transcript: '' },
+  pollTimer: undefined,
+  polling: false,
+  /** The banner shows a polling failure, to clear once polling works again. */
+  pollFailed: false,
+}
+
+// ---- rendering ----------------------------------------------------------------------------
+
+const pad = (n) => String(n).padStart(2, '0')
+const formatTime = (ms) => {
+  const d = new Date(ms)
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+const formatDateTime = (ms) => {
+  const d = new Date(ms)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatTime(ms)}`
+}
+
+/** Creates an element with a class and text (always textContent, never HTML). */
+function el(tag, className, text) {
+  const node = document.createElement(tag)
+  if (className) node.className = className
+  if (text !== undefined) node.textContent = text
+  return node
+}
+
+const LOGIN_LABELS = {
+  starting: '启动中 (starting)',
+  scan: '待扫码 (scan QR)',
+  logged_in: '已登录 (logged in)',
+  logged_out: '已登出 (logged out)',
+}
+
+function renderHealth(health) {
+  const login = $('login-state')
+  login.textContent = `${health.puppet} · ${LOGIN_LABELS[health.login.state] ?? health.login.state} · v${health.version}`
+  login.dataset.state = health.login.state
+  $('send-queue').textContent = String(health.sendQueue)
+}
+
+function renderClock(now) {
+  const clock = $('sim-clock')
+  clock.textContent = formatDateTime(now)
+  clock.dataset.now = String(now)
+}
+
+const currentRoom = () => state.rooms.find((r) => r.id === state.roomId)
+
+function renderRooms() {
+  const signature = JSON.stringify([state.roomId, state.rooms])
+  if (signature === state.shown.rooms) return
+  state.shown.rooms = signature
+  const list = $('room-list')
+  list.replaceChildren(
+    ...state.rooms.map((room) => {
+      const item = el('li')
+      const button = el('button', room.id === state.roomId ? 'room selected' : 'room')
+      button.type = 'button'
+      button.dataset.testid = 'room-item'
+      button.dataset.roomId = room.id
+      button.append(el('span', 'room-topic', room.topic), el('span', 'count', `${room.members.length} 人`))
+      button.addEventListener('click', () => selectRoom(room.id))
+      item.append(button)
+      return item
+    }),
+  )
+  if (state.rooms.length === 0) list.append(el('li', 'empty', '还没有群 (no groups yet)'))
+  renderMembers()
+}
+
+function renderMembers() {
+  const room = currentRoom()
+  const members = room?.members ?? []
+  const signature = JSON.stringify([room?.id, members])
+  if (signature === state.shown.members) return
+  state.shown.members = signature
+  $('chat-title').textContent = room ? `${room.topic}（${members.length} 人）` : '选择一个群 (pick a group)'
+
+  const select = $('member-select')
+  const previous = select.value
+  select.replaceChildren(
+    ...members.map((m) => {
+      const option = el('option', '', m.name)
+      option.value = m.id
+      return option
+    }),
+  )
+  if (members.some((m) => m.id === previous)) select.value = previous
+
+  const list = $('member-list')
+  list.replaceChildren(
+    ...members.map((m) => {
+      const item = el('li', 'member')
+      item.dataset.testid = 'member-item'
+      const remove = el('button', 'link danger', '移除')
+      remove.type = 'button'
+      remove.title = `移除 ${m.name} (remove)`
+      remove.addEventListener('click', () =>
+        run(async () => {
+          await sim.removeMember(room.id, m.id)
+          await sim.settle()
+        }),
+      )
+      item.append(el('span', 'member-name', m.name), remove)
+      return item
+    }),
+  )
+  if (room && members.length === 0) list.append(el('li', 'empty', '没有成员 (no members)'))
+  for (const id of ['member-select', 'message-input', 'send-button', 'add-member-name', 'add-member-button'])
+    $(id).disabled = !room
+}
+
+function renderTranscript(messages, { forceScroll = false } = {}) {
+  const log = $('chat-log')
+  const signature = `${state.roomId}:${messages.length}:${messages.at(-1)?.id ?? ''}`
+  if (signature === state.shown.transcript && !forceScroll) return
+  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 60
+  const roomChanged = !state.shown.transcript.startsWith(`${state.roomId}:`)
+  state.shown.transcript = signature
+  log.replaceChildren(
+    ...messages.map((m) => {
+      const line = el('li', m.self ? 'line self' : 'line')
+      line.dataset.testid = 'chat-line'
+      line.dataset.self = String(m.self)
+      const meta = el('div', 'meta')
+      meta.append(el('span', 'sender', m.fromName), el('time', 'at', formatTime(m.at)))
+      meta.lastChild.dateTime = new Date(m.at).toISOString()
+      line.append(meta, el('div', 'bubble', m.text))
+      return line
+    }),
+  )
+  if (messages.length === 0) log.append(el('li', 'empty', '暂无消息 (no messages yet)'))
+  if (forceScroll || nearBottom || roomChanged) log.scrollTop = log.scrollHeight
+}
+
+// ---- errors and the token -----------------------------------------------------------------
+
+function showError(message) {
+  $('error-text').textContent = message
+  $('error-banner').hidden = false
+}
+
+function clearError() {
+  $('error-banner').hidden = true
+}
+
+function showNoToken(reason) {
+  stopPolling()
+  $('console').hidden = true
+  $('no-token').hidden = false
+  $('sim-clock').textContent = '—'
+  $('send-queue').textContent = '—'
+  if (reason) showError(reason)
+  // Health is public: the header still shows whether the bot is up.
+  sim.health().then(renderHealth, () => {})
+}
+
+function handleError(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    clearToken()
+    showNoToken('令牌无效或已过期 (the token was rejected): 请重新打开 npm start 打印的地址')
+  } else if (error instanceof ApiError && error.status === 404 && error.message.startsWith('no route')) {
+    showError('模拟器未启用 (simulator API not available: start qunbot with QUNBOT_PUPPET=mock)')
+  } else {
+    showError(error instanceof Error ? error.message : String(error))
+  }
+}
+
+/** Runs a user action: clears the last error, shows it if the action fails, then refreshes. */
+async function run(action, options) {
+  clearError()
+  document.body.dataset.busy = 'true'
+  try {
+    await action()
+    await refresh(options)
+  } catch (error) {
+    handleError(error)
+  } finally {
+    delete document.body.dataset.busy
+  }
+}
+
+// ---- data ---------------------------------------------------------------------------------
+
+async function refresh({ scroll = false } = {}) {
+  const [health, now, rooms] = await Promise.all([sim.health(), sim.clock(), sim.rooms()])
+  renderHealth(health)
+  renderClock(now)
+  state.rooms = rooms
+  if (!currentRoom()) state.roomId = rooms[0]?.id ?? null
+  renderRooms()
+  if (state.roomId) renderTranscript(await sim.transcript(state.roomId), { forceScroll: scroll })
+  else renderTranscript([])
+}
+
+function selectRoom(roomId) {
+  state.roomId = roomId
+  sessionStorage.setItem('qunbot.roomId', roomId)
+  run(() => {}, { scroll: true })
+}
+
+async function poll() {
+  if (state.polling || document.body.dataset.busy) return
+  state.polling = true
+  try {
+    await refresh()
+    if (state.pollFailed) clearError()
+    state.pollFailed = false
+  } catch (error) {
+    handleError(error)
+    state.pollFailed = true
+  } finally {
+    state.polling = false
+  }
+}
+
+function startPolling() {
+  stopPolling()
+  state.pollTimer = setInterval(poll, POLL_MS)
+}
+
+function stopPolling() {
+  clearInterval(state.pollTimer)
+  state.pollTimer = undefined
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+
+function wire() {
+  $('error-close').addEventListener('click', clearError)
+
+  $('token-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const token = $('token-input').value.trim()
+    if (!token) return
+    setToken(token)
+    $('token-input').value = ''
+    openConsole()
+  })
+
+  $('composer').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const input = $('message-input')
+    const from = $('member-select').value
+    const text = input.value
+    if (!state.roomId || !text.trim()) return
+    if (!from) return showError('请先选择发言成员 (pick who speaks first)')
+    run(
+      async () => {
+        await sim.say(state.roomId, from, text, $('mention-bot').checked)
+        input.value = ''
+        await sim.settle()
+      },
+      { scroll: true },
+    ).then(() => input.focus())
+  })
+
+  $('create-room-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const topic = $('room-topic').value.trim()
+    const members = $('room-members')
+      .value.split(/[,，、]/)
+      .map((name) => name.trim())
+      .filter(Boolean)
+    run(async () => {
+      const room = await sim.createRoom(topic, members)
+      $('create-room-form').reset()
+      state.roomId = room.id
+      sessionStorage.setItem('qunbot.roomId', room.id)
+    })
+  })
+
+  $('add-member-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    if (!state.roomId) return
+    const name = $('add-member-name').value.trim()
+    const silent = $('add-member-silent').checked
+    run(async () => {
+      await sim.addMember(state.roomId, name, silent)
+      $('add-member-form').reset()
+      await sim.settle()
+    })
+  })
+
+  for (const button of document.querySelectorAll('[data-ms]')) {
+    button.addEventListener('click', () =>
+      run(
+        async () => {
+          await sim.advance(Number(button.dataset.ms))
+          await sim.settle()
+        },
+        { scroll: true },
+      ),
+    )
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) return stopPolling()
+    if (!$('console').hidden) {
+      poll()
+      startPolling()
+    }
+  })
+}
+
+function openConsole() {
+  $('no-token').hidden = true
+  $('console').hidden = false
+  run(() => {}, { scroll: true }).then(() => {
+    if (!$('console').hidden && !document.hidden) startPolling()
+  })
+}
+
+wire()
+if (takeTokenFromUrl()) openConsole()
+else showNoToken()
