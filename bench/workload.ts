@@ -146,7 +146,13 @@ function chatText(rand: () => number, target: number, extras: string[] = []): st
   while (text.length < baseTarget) {
     const r = rand()
     const piece =
-      r < 0.08 ? pick(rand, EMOJI) : english ? pick(rand, EN) : rand() < 0.85 ? pick(rand, ZH) : pick(rand, EN)
+      r < 0.08
+        ? pick(rand, EMOJI)
+        : english
+          ? pick(rand, EN)
+          : rand() < 0.85
+            ? pick(rand, ZH)
+            : pick(rand, EN)
     text += text.length === 0 ? piece : `${english ? ' ' : rand() < 0.5 ? '，' : ' '}${piece}`
   }
   text = cut(text, baseTarget)
@@ -172,7 +178,10 @@ export function createWorkload(options: WorkloadOptions): Workload {
   const rooms: Room[] = []
   const members = new Map<string, Member[]>()
   for (let r = 0; r < options.groups; r++) {
-    const room: Room = { id: `r${r}@chatroom`, topic: `社群${r}号·${pick(rand, ['读书', '团购', '课程', '运动', '技术', '亲子'])}` }
+    const room: Room = {
+      id: `r${r}@chatroom`,
+      topic: `社群${r}号·${pick(rand, ['读书', '团购', '课程', '运动', '技术', '亲子'])}`,
+    }
     rooms.push(room)
     const chosen = new Set<number>()
     while (chosen.size < options.membersPerGroup) chosen.add(Math.floor(rand() * poolSize))

@@ -3,6 +3,7 @@ import { createQunbot, type Qunbot } from '../app/create-qunbot.js'
 import { parseEnv } from '../config/env.js'
 import { QunbotError } from '../core/errors.js'
 import type { CliCommand } from './commands.js'
+import { installSignalHandlers } from './signals.js'
 
 /** `qunbot start`: validate config, migrate, start the bot and the console, stop gracefully. */
 export const startCommand: CliCommand = {
@@ -28,7 +29,12 @@ export const startCommand: CliCommand = {
       }
       throw error
     }
-    installSignalHandlers(app)
+    installSignalHandlers(
+      process,
+      () => app.shutdown(),
+      (code) => process.exit(code),
+      app.logger,
+    )
     await app.start()
     const address = await app.listen()
     const consoleUrl = `${address.replace('://127.0.0.1', '://localhost')}/#token=${app.adminToken}`
@@ -39,25 +45,4 @@ export const startCommand: CliCommand = {
       console.log(`  (admin token generated and saved in ${parsed.config.dataDir}/admin-token)\n`)
     return await new Promise<number>(() => {})
   },
-}
-
-function installSignalHandlers(app: Qunbot): void {
-  let signalled = false
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      app.logger.warn({ signal }, 'second signal: exiting now')
-      process.exit(130)
-    }
-    signalled = true
-    app.logger.info({ signal }, 'shutting down: no new messages; draining the send queue')
-    app
-      .shutdown()
-      .then(() => process.exit(0))
-      .catch((error) => {
-        app.logger.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      })
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
 }

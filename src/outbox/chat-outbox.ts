@@ -104,7 +104,10 @@ export function createChatOutbox(db: Db) {
     },
 
     markDead(id: number, error: string, attempts: number): void {
-      db.update(chatOutbox).set({ status: 'dead', lastError: error, attempts }).where(eq(chatOutbox.id, id)).run()
+      db.update(chatOutbox)
+        .set({ status: 'dead', lastError: error, attempts })
+        .where(eq(chatOutbox.id, id))
+        .run()
     },
 
     /** After a crash: chunks that were being sent go back to the queue (at most one resend each). */

@@ -80,8 +80,5 @@ function trimTrailingNewline(parts: MessagePart[]): void {
 
 /** UTF-8 size of a chunk as sent, counting each mention at its reserved size. */
 export function chunkBytes(message: OutgoingMessage): number {
-  return message.parts.reduce(
-    (n, p) => n + (typeof p === 'string' ? byteLength(p) : MENTION_BYTES),
-    0,
-  )
+  return message.parts.reduce((n, p) => n + (typeof p === 'string' ? byteLength(p) : MENTION_BYTES), 0)
 }

@@ -25,6 +25,7 @@ export function createTestConfig(env: Record<string, string> = {}): AppConfig {
 export interface TestApp extends Qunbot {
   sim: NonNullable<Qunbot['sim']>
   /** Calls the API through Fastify's inject with the admin token. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the route returns
   api(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }>
   close(): Promise<void>
 }

@@ -8,7 +8,11 @@ describe('bot reactions through Wechaty', () => {
   let memberId: string
 
   beforeEach(async () => {
-    app = await startTestApp({ QUNBOT_SEND_MIN_GAP_MS: '2000', QUNBOT_SEND_JITTER_MS: '1000', QUNBOT_SEND_PER_MINUTE: '600' })
+    app = await startTestApp({
+      QUNBOT_SEND_MIN_GAP_MS: '2000',
+      QUNBOT_SEND_JITTER_MS: '1000',
+      QUNBOT_SEND_PER_MINUTE: '600',
+    })
     const room = app.sim.world.createRoom('测试群', ['张三', '李四'])
     roomId = room.id
     memberId = room.members[0]?.id ?? ''
@@ -46,7 +50,9 @@ describe('bot reactions through Wechaty', () => {
       expect((lines[i]?.at ?? 0) - (lines[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(2000)
     }
     expect(app.clock.now() - started).toBeGreaterThanOrEqual(29 * 2000)
-    const sent = app.db.$client.prepare("SELECT COUNT(*) AS n FROM chat_outbox WHERE status = 'sent'").get() as { n: number }
+    const sent = app.db.$client
+      .prepare("SELECT COUNT(*) AS n FROM chat_outbox WHERE status = 'sent'")
+      .get() as { n: number }
     expect(sent.n).toBe(30)
   })
 
@@ -77,7 +83,9 @@ describe('bot reactions through Wechaty', () => {
     app.sim.world.say(roomId, memberId, '我的电话是 13812345678')
     await app.sim.settle()
     app.runtime.messageLog.flush()
-    const row = app.db.$client.prepare('SELECT text FROM messages WHERE sender_id = ?').get(memberId) as { text: string }
+    const row = app.db.$client.prepare('SELECT text FROM messages WHERE sender_id = ?').get(memberId) as {
+      text: string
+    }
     expect(row.text).toBe('我的电话是 138****5678')
     const member = app.db.$client
       .prepare('SELECT message_count, last_seen_at FROM members WHERE member_id = ?')

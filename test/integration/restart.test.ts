@@ -25,7 +25,13 @@ describe('restart', () => {
     const db = openDatabase(join(dir, 'qunbot.sqlite'))
     const platform = new FakePlatform()
     platform.groups.set('g@chatroom', { topic: 'g', members: [{ id: 'u1', name: '甲' }] })
-    const sender = new PacedSender(createChatOutbox(db), platform, clock, { minGapMs: 0, jitterMs: 0, perMinute: 600, breakerMs: 1000 }, silentLogger)
+    const sender = new PacedSender(
+      createChatOutbox(db),
+      platform,
+      clock,
+      { minGapMs: 0, jitterMs: 0, perMinute: 600, breakerMs: 1000 },
+      silentLogger,
+    )
     const runtime = new BotRuntime({
       db,
       clock,

@@ -83,7 +83,8 @@ describe('rate limit', () => {
 
   it('answers 429 past the per-minute limit', async () => {
     const codes: number[] = []
-    for (let i = 0; i < 7; i++) codes.push((await app.server.inject({ method: 'GET', url: '/api/health' })).statusCode)
+    for (let i = 0; i < 7; i++)
+      codes.push((await app.server.inject({ method: 'GET', url: '/api/health' })).statusCode)
     expect(codes.slice(0, 5)).toEqual([200, 200, 200, 200, 200])
     expect(codes.slice(5)).toEqual([429, 429])
   })

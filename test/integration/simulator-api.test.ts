@@ -16,7 +16,11 @@ describe('simulator API', () => {
     expect(added.status).toBe(201)
     const lisi = added.body.id as string
 
-    const posted = await app.api('POST', `/api/sim/rooms/${roomId}/messages`, { from: lisi, text: 'ping', mentionBot: true })
+    const posted = await app.api('POST', `/api/sim/rooms/${roomId}/messages`, {
+      from: lisi,
+      text: 'ping',
+      mentionBot: true,
+    })
     expect(posted.status).toBe(202)
     await app.api('POST', '/api/sim/settle')
 

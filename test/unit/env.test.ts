@@ -34,7 +34,8 @@ describe('parseEnv', () => {
   it('requires a token for the service puppet', () => {
     const result = parseEnv({ QUNBOT_PUPPET: 'service' })
     expect(result.ok).toBe(false)
-    if (!result.ok) expect(result.errors).toEqual(['WECHATY_PUPPET_SERVICE_TOKEN is required when QUNBOT_PUPPET=service'])
+    if (!result.ok)
+      expect(result.errors).toEqual(['WECHATY_PUPPET_SERVICE_TOKEN is required when QUNBOT_PUPPET=service'])
   })
 
   it('documents every variable in .env.example', () => {

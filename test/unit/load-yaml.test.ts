@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { formatProblem, parseYamlContent } from '../../src/config/load-yaml.js'
 
-const schema = z.strictObject({ name: z.string(), rooms: z.array(z.strictObject({ topic: z.string().min(1) })) })
+const schema = z.strictObject({
+  name: z.string(),
+  rooms: z.array(z.strictObject({ topic: z.string().min(1) })),
+})
 
 describe('parseYamlContent', () => {
   it('locates schema problems at file:line:column', () => {

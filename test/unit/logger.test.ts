@@ -25,7 +25,14 @@ describe('createLogger', () => {
 
   it('redacts tokens and secrets', () => {
     const { lines, logger } = capture()
-    logger.info({ config: { adminToken: 'tok-very-secret' }, token: 'abc-secret-xyz', req: { headers: { authorization: 'Bearer zzz' } } }, 'x')
+    logger.info(
+      {
+        config: { adminToken: 'tok-very-secret' },
+        token: 'abc-secret-xyz',
+        req: { headers: { authorization: 'Bearer zzz' } },
+      },
+      'x',
+    )
     const out = lines.join('')
     expect(out).not.toContain('tok-very-secret')
     expect(out).not.toContain('abc-secret-xyz')

@@ -2,8 +2,11 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { maskPersonalData } from '../../src/core/mask.js'
 
-const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''))
-const mobile = fc.tuple(fc.integer({ min: 3, max: 9 }), digits(9)).map(([second, rest]) => `1${second}${rest}`)
+const digits = (n: number) =>
+  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''))
+const mobile = fc
+  .tuple(fc.integer({ min: 3, max: 9 }), digits(9))
+  .map(([second, rest]) => `1${second}${rest}`)
 const idNumber = fc
   .tuple(
     fc.integer({ min: 110000, max: 659999 }),
@@ -13,8 +16,14 @@ const idNumber = fc
     digits(3),
     fc.constantFrom('0', '5', '9', 'X', 'x'),
   )
-  .map(([area, y, m, d, seq, check]) => `${area}${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}${seq}${check}`)
-const chatText = fc.string({ unit: fc.constantFrom('我', '的', '电话', '是', '号', ' ', '，', 'a', '：'), maxLength: 12 })
+  .map(
+    ([area, y, m, d, seq, check]) =>
+      `${area}${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}${seq}${check}`,
+  )
+const chatText = fc.string({
+  unit: fc.constantFrom('我', '的', '电话', '是', '号', ' ', '，', 'a', '：'),
+  maxLength: 12,
+})
 
 describe('maskPersonalData', () => {
   it('masks mobile numbers written plainly, with +86, and split by spaces or dashes', () => {
@@ -28,7 +37,9 @@ describe('maskPersonalData', () => {
   })
 
   it('leaves ordinary numbers alone', () => {
-    expect(maskPersonalData('第12345期，订单 20261123，价格 1999 元')).toBe('第12345期，订单 20261123，价格 1999 元')
+    expect(maskPersonalData('第12345期，订单 20261123，价格 1999 元')).toBe(
+      '第12345期，订单 20261123，价格 1999 元',
+    )
   })
 
   it('never lets a generated phone or ID number through (property)', () => {

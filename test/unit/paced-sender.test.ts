@@ -53,7 +53,9 @@ describe('PacedSender', () => {
     const sender = makeSender({ perMinute: 1000 }, Math.random)
     for (let i = 0; i < 30; i++) sender.send('room@chatroom', plainText(`message ${i}`))
     await drain(clock, sender)
-    expect(platform.delivered.map((d) => d.message.parts[0])).toEqual(Array.from({ length: 30 }, (_, i) => `message ${i}`))
+    expect(platform.delivered.map((d) => d.message.parts[0])).toEqual(
+      Array.from({ length: 30 }, (_, i) => `message ${i}`),
+    )
     for (let i = 1; i < sendTimes.length; i++) {
       const gap = (sendTimes[i] ?? 0) - (sendTimes[i - 1] ?? 0)
       expect(gap).toBeGreaterThanOrEqual(2000)
@@ -102,7 +104,9 @@ describe('PacedSender', () => {
     sender.send('y@chatroom', plainText('fine'))
     await drain(clock, sender)
     expect(platform.delivered.map((d) => d.roomId)).toEqual(['y@chatroom'])
-    const dead = db.$client.prepare("SELECT attempts, last_error FROM chat_outbox WHERE status = 'dead'").all()
+    const dead = db.$client
+      .prepare("SELECT attempts, last_error FROM chat_outbox WHERE status = 'dead'")
+      .all()
     expect(dead).toEqual([{ attempts: 3, last_error: 'boom' }])
     expect(platform.failures).toHaveLength(0)
   })
@@ -125,7 +129,8 @@ describe('PacedSender', () => {
     expect(platform.delivered.length).toBeGreaterThan(1)
     const joined = platform.delivered.map((d) => d.message.parts.join('')).join('\n')
     expect(joined).toBe(long)
-    for (const d of platform.delivered) expect(Buffer.byteLength(d.message.parts.join(''))).toBeLessThanOrEqual(2000)
+    for (const d of platform.delivered)
+      expect(Buffer.byteLength(d.message.parts.join(''))).toBeLessThanOrEqual(2000)
   })
 
   it('requeues a chunk that was being sent when the process stopped', async () => {

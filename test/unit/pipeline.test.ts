@@ -8,9 +8,21 @@ describe('composePipeline', () => {
 
   it('runs stages in order and an answering stage stops the chain', async () => {
     const stages: NamedMiddleware<Ctx>[] = [
-      { name: 'a', run: (c, next) => (c.log.push('a'), next()) },
+      {
+        name: 'a',
+        run: (c, next) => {
+          c.log.push('a')
+          return next()
+        },
+      },
       { name: 'answer', run: (c) => void c.log.push('answer') },
-      { name: 'never', run: (c, next) => (c.log.push('never'), next()) },
+      {
+        name: 'never',
+        run: (c, next) => {
+          c.log.push('never')
+          return next()
+        },
+      },
     ]
     const ctx = { log: [] as string[] }
     await composePipeline(stages, observer([]))(ctx)
@@ -26,7 +38,13 @@ describe('composePipeline', () => {
           throw new Error('bug')
         },
       },
-      { name: 'after', run: (c, next) => (c.log.push('after'), next()) },
+      {
+        name: 'after',
+        run: (c, next) => {
+          c.log.push('after')
+          return next()
+        },
+      },
     ]
     const ctx = { log: [] as string[] }
     await composePipeline(stages, observer(errors))(ctx)
@@ -56,12 +74,28 @@ describe('composePipeline', () => {
     let t = 0
     const times: Record<string, number> = {}
     const stages: NamedMiddleware<Ctx>[] = [
-      { name: 'outer', run: (_c, next) => ((t += 5), next()) },
-      { name: 'inner', run: () => void (t += 7) },
+      {
+        name: 'outer',
+        run: (_c, next) => {
+          t += 5
+          return next()
+        },
+      },
+      {
+        name: 'inner',
+        run: () => {
+          t += 7
+        },
+      },
     ]
     await composePipeline(
       stages,
-      { stageError: () => {}, stageTime: (s, ms) => (times[s] = ms) },
+      {
+        stageError: () => {},
+        stageTime: (s, ms) => {
+          times[s] = ms
+        },
+      },
       () => t,
     )({ log: [] })
     expect(times).toEqual({ outer: 5, inner: 7 })

@@ -8,13 +8,19 @@ const text = (parts: (string | { mention: string })[]) =>
 
 describe('splitMessage', () => {
   it('leaves a short message whole', () => {
-    expect(splitMessage({ parts: [{ mention: 'u1' }, ' 你好'] })).toEqual([{ parts: [{ mention: 'u1' }, ' 你好'] }])
+    expect(splitMessage({ parts: [{ mention: 'u1' }, ' 你好'] })).toEqual([
+      { parts: [{ mention: 'u1' }, ' 你好'] },
+    ])
   })
 
   it('breaks between lines when it can', () => {
     const line = `${'好'.repeat(300)}\n` // 901 bytes
     const chunks = splitMessage(plainText(line.repeat(5)))
-    expect(chunks.map((c) => c.parts[0])).toEqual([line + line.trimEnd(), line + line.trimEnd(), line.trimEnd()])
+    expect(chunks.map((c) => c.parts[0])).toEqual([
+      line + line.trimEnd(),
+      line + line.trimEnd(),
+      line.trimEnd(),
+    ])
   })
 
   it('breaks a single over-long line between characters, never inside an emoji', () => {
@@ -40,7 +46,12 @@ describe('splitMessage', () => {
         const chunks = splitMessage(plainText(original), max)
         for (const c of chunks) expect(chunkBytes(c)).toBeLessThanOrEqual(max)
         // Only newlines at chunk boundaries may be dropped.
-        expect(chunks.map((c) => text(c.parts)).join('').replace(/\n/g, '')).toBe(original.replace(/\n/g, ''))
+        expect(
+          chunks
+            .map((c) => text(c.parts))
+            .join('')
+            .replace(/\n/g, ''),
+        ).toBe(original.replace(/\n/g, ''))
       }),
       { numRuns: 300 },
     )
