@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Wechaty keeps module-level state; isolate files in forks so suites cannot leak into each other.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 })
