@@ -44,9 +44,16 @@ export class StageTimes {
     s.total += ms
   }
 
-  summary(): Record<string, StageSummary> {
+  /** Per-stage numbers, in `order` (pipeline order) first, then any other stage seen. */
+  summary(order: string[] = []): Record<string, StageSummary> {
     const out: Record<string, StageSummary> = {}
-    for (const [name, s] of this.stages) {
+    const names = [
+      ...order.filter((n) => this.stages.has(n)),
+      ...[...this.stages.keys()].filter((n) => !order.includes(n)),
+    ]
+    for (const name of names) {
+      const s = this.stages.get(name)
+      if (!s) continue
       const kept = Math.min(s.n, this.capacity)
       const sorted = sortedCopy(s.samples, kept)
       out[name] = {

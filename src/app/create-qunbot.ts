@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
@@ -25,8 +25,16 @@ import { buildServer } from '../server/build-server.js'
 import { resolveAdminToken } from './admin-token.js'
 import { createHealthRoute } from './health-route.js'
 
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** The operator console's static files, next to src/ and dist/. */
-export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../web')
+export const WEB_DIR = join(PACKAGE_ROOT, 'web')
+
+/** The configured simulator world, or the packaged demo when qunbot runs outside its checkout. */
+function simWorldFile(configured: string): string {
+  return existsSync(configured) || configured !== './sim/world.yaml'
+    ? configured
+    : join(PACKAGE_ROOT, 'sim/world.yaml')
+}
 
 export interface QunbotOptions {
   config: AppConfig
@@ -74,7 +82,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   const db = openDatabase(join(config.dataDir, 'qunbot.sqlite'))
 
   const isSim = config.puppet === 'mock'
-  const seed = isSim ? loadYamlFile(config.simWorldFile, simWorldSchema) : undefined
+  const seed = isSim ? loadYamlFile(simWorldFile(config.simWorldFile), simWorldSchema) : undefined
   const clock: Clock = isSim ? new ManualClock(Date.now()) : systemClock
   const world = isSim ? new SimWorld(clock as ManualClock, seed?.bot.name ?? 'qunbot') : undefined
   const platform = new WechatyPlatform({

@@ -24,6 +24,10 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('foreign_keys = ON')
   // FULL: a commit that reported success survives power loss, which the outbox promises.
   sqlite.pragma('synchronous = FULL')
+  // A 64 MiB page cache and fewer automatic checkpoints: the bench showed group commits spending
+  // a third of their time re-reading pages and checkpointing with the defaults (2 MiB, 1000 pages).
+  sqlite.pragma('cache_size = -65536')
+  sqlite.pragma('wal_autocheckpoint = 10000')
   const db = drizzle(sqlite, { schema }) as Db
   try {
     migrate(db, { migrationsFolder })

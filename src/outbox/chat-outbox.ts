@@ -17,21 +17,13 @@ export interface QueuedChunk {
  * between resends at most that one chunk.
  */
 export function createChatOutbox(db: Db) {
+  const insert = db.$client.prepare(
+    `INSERT INTO chat_outbox (room_id, parts, status, attempts, not_before, created_at) VALUES (?, ?, 'pending', 0, ?, ?)`,
+  )
   const enqueueAll = db.$client.transaction(
     (roomId: string, chunks: OutgoingMessage[], now: number): number[] =>
-      chunks.map(
-        (chunk) =>
-          db
-            .insert(chatOutbox)
-            .values({
-              roomId,
-              parts: JSON.stringify(chunk.parts),
-              status: 'pending',
-              notBefore: now,
-              createdAt: now,
-            })
-            .returning({ id: chatOutbox.id })
-            .get().id,
+      chunks.map((chunk) =>
+        Number(insert.run(roomId, JSON.stringify(chunk.parts), now, now).lastInsertRowid),
       ),
   )
 

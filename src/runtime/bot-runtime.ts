@@ -9,7 +9,7 @@ import { composePipeline, type NamedMiddleware, type StageObserver } from '../co
 import type { InboundMessage, LoginStatus } from '../core/types.js'
 import type { Db } from '../db/client.js'
 import { createMembershipRepository } from '../db/membership-repository.js'
-import { MessageLog } from '../db/message-log.js'
+import { MessageLog, type MessageLogOptions } from '../db/message-log.js'
 import type { PacedSender } from '../platform/paced-sender.js'
 import type { ChatPlatform, PlatformSink } from '../platform/port.js'
 import { type GuardVerdict, InboundGuard } from './guard.js'
@@ -27,7 +27,7 @@ export interface RuntimeOptions {
   reconcileIntervalMs: number
   /** Receives each stage's own time per message (benchmarks, metrics). */
   onStageTime?: (stage: string, ms: number) => void
-  messageLog?: { maxBatch?: number; maxDelayMs?: number }
+  messageLog?: Omit<MessageLogOptions, 'onError'>
 }
 
 export interface RuntimeStats {

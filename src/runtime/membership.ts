@@ -115,10 +115,8 @@ export class MembershipTracker {
     this.repo.upsertRoom(room, now)
     const known = this.ensureCache(room.id)
     const fresh = arrivals.filter((m) => !known.has(m.id))
-    for (const m of fresh) {
-      this.repo.markPresent(room.id, m, now)
-      known.add(m.id)
-    }
+    this.repo.markPresent(room.id, fresh, now)
+    for (const m of fresh) known.add(m.id)
     if (fresh.length > 0) {
       this.log.info({ roomId: room.id, memberIds: fresh.map((m) => m.id), source }, 'members joined')
       await this.bus.emit('memberJoined', {
@@ -151,11 +149,9 @@ export class MembershipTracker {
   private baseline(room: Room, present: Member[]): void {
     this.repo.upsertRoom(room, this.clock.now())
     const known = this.ensureCache(room.id)
-    for (const m of present) {
-      if (known.has(m.id)) continue
-      this.repo.markPresent(room.id, m, null)
-      known.add(m.id)
-    }
+    const unseen = present.filter((m) => !known.has(m.id))
+    this.repo.markPresent(room.id, unseen, null)
+    for (const m of unseen) known.add(m.id)
     this.log.info({ roomId: room.id, members: present.length }, 'member baseline recorded')
   }
 
