@@ -40,11 +40,7 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
         topic: z.string().trim().min(1).max(64),
         members: z.array(memberName).max(500).optional(),
       }),
-      handler: async ({ body }) => {
-        const room = world.createRoom(body.topic, body.members ?? [])
-        await sim.settle()
-        return { status: 201, body: room }
-      },
+      handler: ({ body }) => ({ status: 201, body: world.createRoom(body.topic, body.members ?? []) }),
     }),
     defineRoute({
       method: 'POST',
