@@ -15,6 +15,7 @@ import type { Logger } from '../src/core/logger.js'
 import { maskPersonalData } from '../src/core/mask.js'
 import { seededRandom } from '../src/core/random.js'
 import { openDatabase } from '../src/db/client.js'
+import { createMembershipRepository } from '../src/db/membership-repository.js'
 import { createFeatures } from '../src/features/index.js'
 import { createChatOutbox } from '../src/outbox/chat-outbox.js'
 import { PacedSender, type PacingOptions } from '../src/platform/paced-sender.js'
@@ -206,7 +207,20 @@ async function main(): Promise<void> {
       log,
       seededRandom(WORKLOAD.seed + 1),
     )
-    const features = createFeatures({ clock: systemClock, log, sender })
+    const membership = createMembershipRepository(db)
+    // No SOP or knowledge files: this measures the foundation's path; SOP-bound groups are a later case.
+    const features = createFeatures({
+      clock: systemClock,
+      log,
+      sender,
+      db,
+      jobs: { setJobs() {}, poke() {} },
+      directory: {
+        rooms: () => membership.listRooms(),
+        activeMembers: (roomId) => membership.activeMembers(roomId),
+      },
+      content: { sopDir: join(dir, 'sop'), kbDir: join(dir, 'knowledge') },
+    })
     const stageOrder = [
       'guard',
       'record',

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
@@ -6,9 +6,11 @@ import type { Logger as PinoLogger } from 'pino'
 import type { AppConfig } from '../config/env.js'
 import { loadYamlFile } from '../config/load-yaml.js'
 import { type Clock, ManualClock, systemClock } from '../core/clock.js'
+import { QunbotError } from '../core/errors.js'
 import { seededRandom } from '../core/random.js'
 import type { RouteDefinition } from '../core/route.js'
 import { type Db, openDatabase } from '../db/client.js'
+import { createMembershipRepository } from '../db/membership-repository.js'
 import { createFeatures } from '../features/index.js'
 import { createLogger } from '../logging/create-logger.js'
 import { createChatOutbox } from '../outbox/chat-outbox.js'
@@ -16,14 +18,16 @@ import { PacedSender } from '../platform/paced-sender.js'
 import type { ChatPlatform } from '../platform/port.js'
 import { settle, waitQuiet } from '../platform/simulator/settle.js'
 import { createSimRoutes } from '../platform/simulator/sim-routes.js'
-import { SimWorld } from '../platform/simulator/sim-world.js'
+import { type SimSnapshot, SimWorld } from '../platform/simulator/sim-world.js'
 import { simWorldSchema } from '../platform/simulator/world-seed.js'
 import { createRealPuppet } from '../platform/wechaty/create-puppet.js'
 import { WechatyPlatform } from '../platform/wechaty/wechaty-platform.js'
 import { BotRuntime } from '../runtime/bot-runtime.js'
+import { DurableScheduler } from '../scheduler/durable-scheduler.js'
 import { buildServer } from '../server/build-server.js'
 import { resolveAdminToken } from './admin-token.js'
 import { createHealthRoute } from './health-route.js'
+import { JobBoard } from './job-board.js'
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** The operator console's static files, next to src/ and dist/. */
@@ -82,9 +86,14 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   const db = openDatabase(join(config.dataDir, 'qunbot.sqlite'))
 
   const isSim = config.puppet === 'mock'
-  const seed = isSim ? loadYamlFile(simWorldFile(config.simWorldFile), simWorldSchema) : undefined
-  const clock: Clock = isSim ? new ManualClock(Date.now()) : systemClock
-  const world = isSim ? new SimWorld(clock as ManualClock, seed?.bot.name ?? 'qunbot') : undefined
+  const snapshotFile = join(config.dataDir, 'sim-world.json')
+  const snapshot = isSim ? readSnapshot(snapshotFile) : undefined
+  const seed =
+    isSim && !snapshot ? loadYamlFile(simWorldFile(config.simWorldFile), simWorldSchema) : undefined
+  const clock: Clock = isSim
+    ? new ManualClock(snapshot ? snapshot.now + config.simDowntimeMs : Date.now())
+    : systemClock
+  const world = isSim ? new SimWorld(clock as ManualClock, seed?.bot.name ?? 'qunbot', snapshot) : undefined
   const platform = new WechatyPlatform({
     name: config.puppet,
     puppet: world
@@ -101,7 +110,22 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     logger.child({ part: 'sender' }),
     isSim ? seededRandom(1) : Math.random,
   )
-  const features = createFeatures({ clock, log: logger, sender })
+  const scheduler = new DurableScheduler(db, clock, logger.child({ part: 'scheduler' }), {
+    graceMs: config.scheduleGraceMs,
+  })
+  const membershipRepo = createMembershipRepository(db)
+  const features = createFeatures({
+    clock,
+    log: logger,
+    sender,
+    db,
+    jobs: new JobBoard(scheduler),
+    directory: {
+      rooms: () => membershipRepo.listRooms(),
+      activeMembers: (roomId) => membershipRepo.activeMembers(roomId),
+    },
+    content: { sopDir: config.sopDir, kbDir: config.kbDir },
+  })
   const runtime = new BotRuntime({
     db,
     clock,
@@ -118,13 +142,19 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     const manual = clock as ManualClock
     const parts = { clock: manual, trackers: [world.inFlight, runtime.idle], sender }
     manual.afterTimer = () => waitQuiet(parts, Date.now() + 15_000)
+    const save = () => writeSnapshot(snapshotFile, world.snapshot())
     sim = {
       world,
       clock: manual,
-      settle: () => settle(parts),
+      settle: async () => {
+        const now = await settle(parts)
+        save()
+        return now
+      },
       advance: async (ms) => {
         await manual.advance(ms)
         await waitQuiet(parts, Date.now() + 15_000)
+        save()
         return manual.now()
       },
     }
@@ -179,6 +209,9 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
           await sim.settle()
         }
       }
+      // After login: missed runs found now are sent (or held until login) in order.
+      await scheduler.start()
+      if (sim) await sim.settle()
     },
     async listen() {
       return server.listen({ host: config.host, port: config.port })
@@ -186,17 +219,37 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     shutdown() {
       stopping ??= (async () => {
         await server.close()
+        scheduler.stop()
         await runtime.stopIntake()
         await drainSends(sender, config.shutdownDrainMs, isSim)
         sender.stop()
         await runtime.stop()
         await platform.stop().catch((error) => logger.warn({ err: error }, 'platform did not stop cleanly'))
+        if (world) writeSnapshot(snapshotFile, world.snapshot())
         db.$client.close()
       })()
       return stopping
     },
   }
   return app
+}
+
+function readSnapshot(file: string): SimSnapshot | undefined {
+  if (!existsSync(file)) return undefined
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SimSnapshot
+  } catch (error) {
+    throw new QunbotError(
+      'QB_SIM_SNAPSHOT',
+      `${file} is not a readable simulator snapshot (${(error as Error).message}); delete it to start a fresh world`,
+    )
+  }
+}
+
+/** Written to a temp file and renamed, so a crash mid-write never leaves half a snapshot. */
+function writeSnapshot(file: string, snapshot: SimSnapshot): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(snapshot))
+  renameSync(`${file}.tmp`, file)
 }
 
 /**

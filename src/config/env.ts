@@ -68,6 +68,8 @@ export const envSchema = z
     QUNBOT_STALE_MESSAGE_MS: intFrom('QUNBOT_STALE_MESSAGE_MS', 1000, 86_400_000, 60_000),
     QUNBOT_HTTP_RATE_LIMIT: intFrom('QUNBOT_HTTP_RATE_LIMIT', 1, 1_000_000, 600),
     QUNBOT_SHUTDOWN_DRAIN_MS: intFrom('QUNBOT_SHUTDOWN_DRAIN_MS', 0, 600_000, 10_000),
+    QUNBOT_SOP_GRACE_MS: intFrom('QUNBOT_SOP_GRACE_MS', 0, 86_400_000, 600_000),
+    QUNBOT_SIM_DOWNTIME_MS: intFrom('QUNBOT_SIM_DOWNTIME_MS', 0, 366 * 86_400_000, 0),
   })
   .transform((e) => ({
     puppet: e.QUNBOT_PUPPET ?? (e.WECHATY_PUPPET_SERVICE_TOKEN ? 'service' : 'mock'),
@@ -97,6 +99,8 @@ export const envSchema = z
     staleMessageMs: e.QUNBOT_STALE_MESSAGE_MS,
     httpRateLimitPerMinute: e.QUNBOT_HTTP_RATE_LIMIT,
     shutdownDrainMs: e.QUNBOT_SHUTDOWN_DRAIN_MS,
+    scheduleGraceMs: e.QUNBOT_SOP_GRACE_MS,
+    simDowntimeMs: e.QUNBOT_SIM_DOWNTIME_MS,
   }))
   .superRefine((c, ctx) => {
     if (c.puppet === 'service' && !c.puppetService.token) {

@@ -37,7 +37,18 @@ export function parseYamlContent<S extends z.ZodType>(
       }),
     }
   }
-  const parsed = schema.safeParse(doc.toJS())
+  let data: unknown
+  try {
+    // A small alias budget: "billion laughs" documents expand aliases exponentially.
+    data = doc.toJS({ maxAliasCount: 50 })
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    return {
+      ok: false,
+      problems: [{ file, line: 1, column: 1, message: `cannot read this YAML: ${firstLine(message)}` }],
+    }
+  }
+  const parsed = schema.safeParse(data)
   if (parsed.success) return { ok: true, value: parsed.data }
   return {
     ok: false,

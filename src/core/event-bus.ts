@@ -8,6 +8,8 @@ export interface BotEvents {
   memberJoined: { room: Room; members: Member[]; inviterId?: string; source: MembershipSource; at: number }
   memberLeft: { room: Room; members: Member[]; source: MembershipSource; at: number }
   roomTopicChanged: { room: Room; oldTopic: string; at: number }
+  /** The bot sees a group for the first time (it was added, or found it at start). */
+  roomDiscovered: { room: Room; at: number }
   loginChanged: LoginStatus
 }
 

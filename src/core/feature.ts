@@ -1,10 +1,12 @@
+import type { Db } from '../db/client.js'
 import type { Clock } from './clock.js'
 import type { MessageContext } from './context.js'
 import type { BotEventHandlers } from './event-bus.js'
+import type { JobPort } from './jobs.js'
 import type { Logger } from './logger.js'
 import type { Middleware } from './pipeline.js'
 import type { RouteDefinition } from './route.js'
-import type { OutgoingMessage } from './types.js'
+import type { Member, OutgoingMessage, Room } from './types.js'
 
 /** How features send: enqueue into the durable, paced outbox. */
 export interface SendPort {
@@ -12,11 +14,22 @@ export interface SendPort {
   send(roomId: string, message: OutgoingMessage): number[]
 }
 
+/** The groups and members the bot knows, read from storage. */
+export interface MemberDirectoryPort {
+  rooms(): Room[]
+  activeMembers(roomId: string): Member[]
+}
+
 /** What the composition root hands every feature factory. */
 export interface FeatureDeps {
   clock: Clock
   log: Logger
   sender: SendPort
+  db: Db
+  jobs: JobPort
+  directory: MemberDirectoryPort
+  /** Where operators' content lives. */
+  content: { sopDir: string; kbDir: string }
 }
 
 /**

@@ -68,3 +68,29 @@ export const chatOutbox = sqliteTable(
   },
   (t) => [index('chat_outbox_status_id').on(t.status, t.id)],
 )
+
+/**
+ * The at-most-once record of calendar jobs: a (job, fire time) row is claimed as `running` before
+ * the job runs and is never claimed again, so a crash mid-run or a second scheduler cannot repeat
+ * it. `skipped` marks fire times deliberately not run (missed beyond grace, or superseded).
+ */
+export const jobRuns = sqliteTable(
+  'job_runs',
+  {
+    jobKey: text('job_key').notNull(),
+    fireAt: integer('fire_at').notNull(),
+    status: text('status', { enum: ['running', 'done', 'failed', 'skipped'] }).notNull(),
+    claimedAt: integer('claimed_at').notNull(),
+    finishedAt: integer('finished_at'),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.jobKey, t.fireAt] })],
+)
+
+/** When each calendar job was first scheduled: fire times before it are never caught up. */
+export const jobRegistry = sqliteTable('job_registry', {
+  jobKey: text('job_key').primaryKey(),
+  firstSeenAt: integer('first_seen_at').notNull(),
+})
+
+export * from './sop-schema.js'

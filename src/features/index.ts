@@ -1,9 +1,10 @@
 import type { Feature, FeatureDeps } from '../core/feature.js'
 import { createPingFeature } from './ping/index.js'
+import { createSopFeature } from './sop/index.js'
 
 /**
  * The feature registry: order here is pipeline order. A new feature is one folder and one line.
  */
-export function createFeatures(_deps: FeatureDeps): Feature[] {
-  return [createPingFeature()]
+export function createFeatures(deps: FeatureDeps): Feature[] {
+  return [createPingFeature(), createSopFeature(deps)]
 }

@@ -100,12 +100,18 @@ export class PacedSender implements SendPort {
     while (this.pumping) await this.pumping
   }
 
-  /** Starts a pass over the queue unless one is running. */
+  /**
+   * Starts a pass over the queue unless one is running. The pass starts on a microtask, after the
+   * caller's synchronous code: a send enqueued inside a transaction is only picked up once that
+   * transaction has committed (or is not, if it rolled back).
+   */
   wake(): void {
     if (!this.running || !this.online || this.pumping) return
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined
-    })
+    this.pumping = Promise.resolve()
+      .then(() => this.pump())
+      .finally(() => {
+        this.pumping = undefined
+      })
   }
 
   private async pump(): Promise<void> {

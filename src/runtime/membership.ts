@@ -34,7 +34,7 @@ export class MembershipTracker {
   botJoinedRoom(room: Room): Promise<void> {
     return this.withRoom(room.id, async () => {
       const present = await this.directory.members(room.id)
-      this.baseline(room, present)
+      await this.baseline(room, present)
     })
   }
 
@@ -44,7 +44,7 @@ export class MembershipTracker {
         // First sight of this group: everyone but the arrivals was already there.
         const arriving = new Set(arrivals.map((m) => m.id))
         const present = await this.directory.members(room.id)
-        this.baseline(
+        await this.baseline(
           room,
           present.filter((m) => !arriving.has(m.id)),
         )
@@ -73,7 +73,7 @@ export class MembershipTracker {
       const present = await this.directory.members(room.id)
       const known = this.active(room.id)
       if (!known) {
-        this.baseline(room, present)
+        await this.baseline(room, present)
         return
       }
       const presentIds = new Set(present.map((m) => m.id))
@@ -146,13 +146,15 @@ export class MembershipTracker {
     return gone
   }
 
-  private baseline(room: Room, present: Member[]): void {
+  private async baseline(room: Room, present: Member[]): Promise<void> {
+    const firstSight = !this.activeCache.has(room.id) && !this.repo.hasRoom(room.id)
     this.repo.upsertRoom(room, this.clock.now())
     const known = this.ensureCache(room.id)
     const unseen = present.filter((m) => !known.has(m.id))
     this.repo.markPresent(room.id, unseen, null)
     for (const m of unseen) known.add(m.id)
     this.log.info({ roomId: room.id, members: present.length }, 'member baseline recorded')
+    if (firstSight) await this.bus.emit('roomDiscovered', { room, at: this.clock.now() })
   }
 
   private active(roomId: string): Set<string> | undefined {

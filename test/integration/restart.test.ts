@@ -38,7 +38,15 @@ describe('restart', () => {
       log: silentLogger,
       platform,
       sender,
-      features: createFeatures({ clock, log: silentLogger, sender }),
+      features: createFeatures({
+        clock,
+        log: silentLogger,
+        sender,
+        db,
+        jobs: { setJobs() {}, poke() {} },
+        directory: { rooms: () => [], activeMembers: () => [] },
+        content: { sopDir: join(dir, 'sop'), kbDir: join(dir, 'knowledge') },
+      }),
       staleMessageMs: 60_000,
       reconcileIntervalMs: 300_000,
     })

@@ -27,6 +27,16 @@ export interface SimRoom extends Room {
 
 const AT_SEPARATOR = '\u2005'
 
+/** Everything needed to bring a simulated world back after a restart (kept in the data dir). */
+export interface SimSnapshot {
+  bot: { id: string; name: string }
+  contacts: { id: string; name: string }[]
+  rooms: { id: string; topic: string; ownerId: string; memberIds: string[] }[]
+  transcripts: Record<string, TranscriptEntry[]>
+  /** The simulated clock when the snapshot was taken. */
+  now: number
+}
+
 /**
  * A simulated WeChat: a wechaty-puppet-mock world with groups, members and a logged-in bot
  * account, driven by the simulator API and the tests. Messages carry simulated-clock times, and
@@ -45,10 +55,62 @@ export class SimWorld {
   constructor(
     private readonly clock: ManualClock,
     botName: string,
+    restore?: SimSnapshot,
   ) {
     this.puppet = new PuppetMock()
     this.mocker = this.puppet.mocker
-    this.botContact = this.mocker.createContact({ id: `bot-${shortId()}`, name: botName })
+    this.botContact = this.mocker.createContact(
+      restore ? restore.bot : { id: `bot-${shortId()}`, name: botName },
+    )
+    if (restore) this.restore(restore)
+  }
+
+  /** The world as it is now, for saving across a restart. */
+  snapshot(): SimSnapshot {
+    const contacts = new Map<string, { id: string; name: string }>()
+    const rooms = this.roomOrder.map((id) => {
+      const room = this.mocker.RoomMock.load(id)
+      for (const memberId of room.payload.memberIdList) {
+        if (memberId === this.botContact.id) continue
+        contacts.set(memberId, { id: memberId, name: this.mocker.ContactMock.load(memberId).payload.name })
+      }
+      return {
+        id,
+        topic: room.payload.topic,
+        ownerId: room.payload.ownerId ?? this.botContact.id,
+        memberIds: [...room.payload.memberIdList],
+      }
+    })
+    return {
+      bot: { id: this.botContact.id, name: this.botContact.payload.name },
+      contacts: [...contacts.values()],
+      rooms,
+      transcripts: Object.fromEntries(this.transcripts),
+      now: this.clock.now(),
+    }
+  }
+
+  /** Recreates groups and members silently: the bot already knows them from its database. */
+  private restore(snapshot: SimSnapshot): void {
+    for (const c of snapshot.contacts) this.mocker.createContact({ id: c.id, name: c.name })
+    for (const r of snapshot.rooms) {
+      const room = this.mocker.createRoom({
+        id: r.id,
+        topic: r.topic,
+        memberIdList: [...r.memberIds],
+        ownerId: r.ownerId,
+      })
+      this.roomOrder.push(r.id)
+      this.transcripts.set(r.id, [...(snapshot.transcripts[r.id] ?? [])])
+      this.listen(room)
+    }
+  }
+
+  private listen(room: RoomMock): void {
+    // RoomMock is an EventEmitter whose typings do not come through the package's exports.
+    ;(room as unknown as NodeJS.EventEmitter).on('message', (message: MessageMock) =>
+      this.appendTranscript(room.id, message),
+    )
   }
 
   /** Logs the bot account in; call after the Wechaty instance has started the puppet. */
@@ -70,10 +132,7 @@ export class SimWorld {
     })
     this.roomOrder.push(room.id)
     this.transcripts.set(room.id, [])
-    // RoomMock is an EventEmitter whose typings do not come through the package's exports.
-    ;(room as unknown as NodeJS.EventEmitter).on('message', (message: MessageMock) =>
-      this.appendTranscript(room.id, message),
-    )
+    this.listen(room)
     // WeChat tells the bot it was added to a group with a room-join naming the bot.
     this.track(`botjoin:${room.id}`)
     this.mocker.puppet.emit('room-join', {

@@ -1,0 +1,201 @@
+import { z } from 'zod'
+import { isValidTimeZone, parseLocalDateTime, validateCron } from '../../scheduler/calendar.js'
+import { parseDuration } from './duration.js'
+import { parseTemplate, type Template } from './template.js'
+
+/**
+ * The SOP file format: one schema gives validation (with file:line:col through the loader), the
+ * TypeScript types and the reference in docs/sop.md. Strict objects: an unknown key is an error,
+ * because a misspelt key would otherwise be silently ignored.
+ */
+
+const template = (...variables: string[]) =>
+  z.string().transform((source, ctx): Template => {
+    const parsed = parseTemplate(source, variables)
+    if ('error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error })
+      return z.NEVER
+    }
+    return parsed
+  })
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text)
+  if (ms === undefined || ms === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a duration; write a number and a unit: 60s, 30m, 24h, 3d, 2w`,
+    })
+    return z.NEVER
+  }
+  return ms
+})
+
+const regex = z.string().transform((source, ctx) => {
+  try {
+    return new RegExp(source, 'iu')
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` })
+    return z.NEVER
+  }
+})
+
+const cron = z.string().superRefine((expr, ctx) => {
+  const problem = validateCron(expr)
+  if (problem) ctx.addIssue({ code: 'custom', message: `bad cron "${expr}": ${problem}` })
+})
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'ids use letters, digits, - and _ (at most 40)')
+const words = z.array(z.string().trim().min(1)).min(1)
+const points = z.number().int().min(0).max(100_000)
+
+const doneRule = z
+  .strictObject({
+    contains: words.optional(),
+    equals: words.optional(),
+    regex: regex.optional(),
+    minLength: z.number().int().min(1).max(2000).optional(),
+  })
+  .refine((r) => r.contains || r.equals || r.regex || r.minLength, {
+    message: 'a task needs at least one of contains, equals, regex, minLength',
+  })
+
+const task = z.strictObject({
+  id,
+  title: z.string().min(1),
+  done: doneRule.optional(),
+  points: points.default(0),
+})
+
+const pollSpec = z.strictObject({
+  question: template('group', 'options'),
+  options: z.array(z.string().trim().min(1).max(20)).min(2).max(20),
+  closesAfter: duration,
+  result: template('group', 'question', 'average', 'votes', 'counts', 'top'),
+})
+
+const topic = z
+  .strictObject({
+    id,
+    cron: cron.optional(),
+    at: z.string().optional(),
+    text: template('group').optional(),
+    poll: pollSpec.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if ((t.cron === undefined) === (t.at === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a topic needs exactly one of cron (repeating) or at (once)' })
+    }
+    if ((t.text === undefined) === (t.poll === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a topic needs exactly one of text or poll' })
+    }
+  })
+
+const streakBonus = z.record(
+  z.string().regex(/^[1-9]\d{0,3}$/, 'streak bonus keys are day counts like 7 or 30'),
+  points,
+)
+
+export const sopSchema = z
+  .strictObject({
+    name: z.string().min(1).max(60),
+    match: z
+      .strictObject({ topic: regex.optional(), groups: z.array(z.string().min(1)).optional() })
+      .refine((m) => m.topic || m.groups?.length, {
+        message: 'match needs a topic pattern or a list of group ids',
+      }),
+    timezone: z.string().default('Asia/Shanghai'),
+    staff: z
+      .strictObject({
+        names: z.array(z.string().min(1)).default([]),
+        ids: z.array(z.string().min(1)).default([]),
+      })
+      .default({ names: [], ids: [] }),
+    welcome: z
+      .strictObject({
+        batchWindow: duration.prefault('60s'),
+        text: template('mentions', 'names', 'count', 'group', 'tasks'),
+        notAgainWithin: duration.prefault('30d'),
+      })
+      .optional(),
+    newcomer: z
+      .strictObject({
+        within: duration.prefault('3d'),
+        tasks: z.array(task).min(1).max(20),
+        taskDone: template('mention', 'name', 'task', 'points').optional(),
+        reminders: z
+          .array(z.strictObject({ after: duration, text: template('mention', 'name', 'pending', 'group') }))
+          .default([]),
+        completed: z
+          .strictObject({
+            text: template('mention', 'name', 'points', 'group'),
+            tag: z.string().min(1).max(20).optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    topics: z.array(topic).default([]),
+    checkin: z
+      .strictObject({
+        keywords: words,
+        points: points.default(0),
+        streakBonus: streakBonus.default({}),
+        reply: template('mention', 'name', 'streak', 'days', 'points', 'earned'),
+        already: template('mention', 'name', 'streak', 'days', 'points'),
+        reminder: z
+          .strictObject({ cron, text: template('pendingMentions', 'pendingCount', 'group') })
+          .optional(),
+        leaderboard: z
+          .strictObject({
+            cron,
+            top: z.number().int().min(1).max(50).default(10),
+            text: template('ranking', 'group'),
+            line: template('rank', 'name', 'days', 'streak').prefault('{rank}. {name} {days}'),
+          })
+          .optional(),
+      })
+      .optional(),
+    commands: z
+      .strictObject({
+        points: z
+          .strictObject({ keywords: words, reply: template('mention', 'name', 'points', 'streak', 'days') })
+          .optional(),
+        completeTask: z
+          .strictObject({ keywords: words, reply: template('mention', 'name', 'task', 'points') })
+          .optional(),
+      })
+      .default({}),
+  })
+  .superRefine((sop, ctx) => {
+    if (!isValidTimeZone(sop.timezone)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timezone'],
+        message: `unknown time zone "${sop.timezone}" (use an IANA name such as Asia/Shanghai)`,
+      })
+    }
+    reportDuplicates(sop.newcomer?.tasks ?? [], ['newcomer', 'tasks'], ctx)
+    reportDuplicates(sop.topics, ['topics'], ctx)
+    sop.topics.forEach((t, i) => {
+      if (t.at !== undefined && parseLocalDateTime(t.at, sop.timezone) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['topics', i, 'at'],
+          message: `"${t.at}" is not a date and time; write YYYY-MM-DD HH:mm`,
+        })
+      }
+    })
+  })
+
+function reportDuplicates(items: { id: string }[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>()
+  items.forEach((item, i) => {
+    if (seen.has(item.id))
+      ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `duplicate id "${item.id}"` })
+    seen.add(item.id)
+  })
+}
+
+export type SopDefinition = z.output<typeof sopSchema>
+export type SopTask = NonNullable<SopDefinition['newcomer']>['tasks'][number]
+export type SopTopic = SopDefinition['topics'][number]
