@@ -27,7 +27,10 @@ export interface TestApp extends Qunbot {
   /** Calls the API through Fastify's inject with the admin token. */
   // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the route returns
   api(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }>
+  /** Shuts down and deletes the data dir. */
   close(): Promise<void>
+  /** Shuts down and keeps the data dir, to start again on it (a restart). */
+  stop(): Promise<void>
 }
 
 /** A started qunbot on the mock puppet: real Wechaty, real SQLite file, real Fastify (not listening). */
@@ -51,6 +54,9 @@ export async function startTestApp(env: Record<string, string> = {}, seedWorld =
     async close() {
       await app.shutdown()
       rmSync(config.dataDir, { recursive: true, force: true })
+    },
+    async stop() {
+      await app.shutdown()
     },
   })
 }

@@ -438,12 +438,10 @@ export class SopService {
     if (!bound || !board) return
     const today = dayNumber(localDay(at, bound.loaded.sop.timezone))
     const names = new Map(this.deps.directory.activeMembers(roomId).map((m) => [m.id, m.name]))
-    const scores = this.deps.repo
-      .checkinScores(roomId, today - 7, today)
-      .map((s) => ({
-        ...s,
-        name: names.get(s.memberId) ?? this.deps.repo.memberName(roomId, s.memberId) ?? '',
-      }))
+    const scores = this.deps.repo.checkinScores(roomId, today - 7, today).map((s) => ({
+      ...s,
+      name: names.get(s.memberId) ?? this.deps.repo.memberName(roomId, s.memberId) ?? '',
+    }))
     const ranked = rankCheckins(scores, board.top)
     if (ranked.length === 0) return
     const ranking = ranked
