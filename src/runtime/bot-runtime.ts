@@ -94,8 +94,7 @@ export class BotRuntime {
       this.track(this.membership.joined(room, members, 'event', inviterId)),
     membersLeft: (room, members) => this.track(this.membership.left(room, members, 'event')),
     botJoinedRoom: (room) => this.track(this.membership.botJoinedRoom(room)),
-    roomTopicChanged: (room, oldTopic) =>
-      this.track(this.bus.emit('roomTopicChanged', { room, oldTopic, at: this.options.clock.now() })),
+    roomTopicChanged: (room, oldTopic) => this.track(this.membership.renamed(room, oldTopic)),
     loginChanged: (status) => this.track(this.onLogin(status)),
   }
 

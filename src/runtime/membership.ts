@@ -57,6 +57,14 @@ export class MembershipTracker {
     return this.withRoom(room.id, () => this.recordDepartures(room, leavers, source))
   }
 
+  /** A group got a new name: store it, then tell the features (SOP binding follows the name). */
+  renamed(room: Room, oldTopic: string): Promise<void> {
+    return this.withRoom(room.id, async () => {
+      this.repo.upsertRoom(room, this.clock.now())
+      await this.bus.emit('roomTopicChanged', { room, oldTopic, at: this.clock.now() })
+    })
+  }
+
   /** Diffs every group's member list against what the bot knows. */
   async reconcileAll(): Promise<void> {
     for (const room of await this.directory.rooms()) {

@@ -40,6 +40,9 @@ export interface SopServiceDeps {
   jobs: JobPort
 }
 
+/** What completing tasks led to: the period finished, the tasks were acknowledged, or nothing was said. */
+type TaskOutcome = { kind: 'completed' | 'acknowledged' | 'silent' | 'not-newcomer'; fresh: SopTask[] }
+
 interface Bound {
   room: Room
   loaded: LoadedSop
@@ -209,9 +212,10 @@ export class SopService {
     )
     if (!task) return false
     const result = this.completeTasks(ctx.room, target, [task], 'staff', ctx.now, sop)
-    if (result === 'not-newcomer') return false
-    const name = this.deps.repo.memberName(ctx.room.id, target) ?? ''
-    if (result === 'done') {
+    if (result.kind === 'not-newcomer') return false
+    // When the task finished the newcomer period, the completion message already said it all.
+    if (result.kind !== 'completed' && result.fresh.length > 0) {
+      const name = this.deps.repo.memberName(ctx.room.id, target) ?? ''
       this.say(ctx.room, command.reply, {
         mention: mentionList([{ id: target, name }]),
         name,
@@ -232,13 +236,13 @@ export class SopService {
     const completed = tasksCompletedBy(newcomer.tasks, done, ctx.message.text)
     if (completed.length === 0) return false
     const result = this.completeTasks(ctx.room, member.id, completed, 'message', ctx.now, sop)
-    return result === 'done'
+    return result.kind === 'completed' || result.kind === 'acknowledged'
   }
 
   /**
-   * Marks tasks done, awards their points, and either finishes the newcomer period (one
-   * completion message with the summed points, and the tag) or acknowledges the task when the SOP
-   * has a taskDone text. Returns whether anything was said.
+   * Marks tasks done and awards their points; then either finishes the newcomer period (one
+   * completion message with the summed points, and the tag) or acknowledges the tasks when the
+   * SOP has a taskDone text.
    */
   completeTasks(
     room: Room,
@@ -247,13 +251,13 @@ export class SopService {
     via: 'message' | 'staff' | 'api',
     now: number,
     sop: SopDefinition,
-  ): 'done' | 'silent' | 'not-newcomer' {
+  ): TaskOutcome {
     const newcomer = sop.newcomer
     const { repo } = this.deps
     const row = repo.newcomer(room.id, memberId)
-    if (!newcomer || !row || row.status !== 'active') return 'not-newcomer'
+    if (!newcomer || !row || row.status !== 'active') return { kind: 'not-newcomer', fresh: [] }
     const member = { id: memberId, name: row.name }
-    return repo.transaction(() => {
+    return repo.transaction((): TaskOutcome => {
       const fresh = tasks.filter((t) => repo.markTaskDone(room.id, memberId, t.id, now, via))
       for (const t of fresh)
         if (t.points > 0) repo.addPoints(room.id, memberId, t.points, `task:${t.id}`, now)
@@ -261,7 +265,7 @@ export class SopService {
       if (newcomer.tasks.every((t) => done.has(t.id))) {
         repo.completeNewcomer(room.id, memberId, now)
         if (newcomer.completed?.tag) repo.addTag(room.id, memberId, newcomer.completed.tag, now)
-        if (!newcomer.completed) return 'silent'
+        if (!newcomer.completed) return { kind: 'silent', fresh }
         const total = newcomer.tasks.reduce((s, t) => s + t.points, 0)
         this.say(room, newcomer.completed.text, {
           mention: mentionList([member]),
@@ -269,16 +273,16 @@ export class SopService {
           points: total,
           group: room.topic,
         })
-        return 'done'
+        return { kind: 'completed', fresh }
       }
-      if (!newcomer.taskDone || fresh.length === 0) return 'silent'
+      if (!newcomer.taskDone || fresh.length === 0) return { kind: 'silent', fresh }
       this.say(room, newcomer.taskDone, {
         mention: mentionList([member]),
         name: member.name,
         task: fresh.map((t) => t.title).join('、'),
         points: fresh.reduce((s, t) => s + t.points, 0),
       })
-      return 'done'
+      return { kind: 'acknowledged', fresh }
     })
   }
 
@@ -294,7 +298,7 @@ export class SopService {
     const task = bound.loaded.sop.newcomer?.tasks.find((t) => t.id === taskId)
     if (!task) return 'unknown-task'
     const result = this.completeTasks(bound.room, memberId, [task], 'api', now, bound.loaded.sop)
-    return result === 'not-newcomer' ? 'not-newcomer' : 'done'
+    return result.kind === 'not-newcomer' ? 'not-newcomer' : 'done'
   }
 
   memberStats(

@@ -167,6 +167,14 @@ export class SimWorld {
 
   /** A member posts `text`; with `mentionBot` the text @mentions the bot as WeChat would show it. */
   say(roomId: string, memberId: string, text: string, mentionBot = false): string {
+    return mentionBot
+      ? this.post(roomId, memberId, `@${this.botContact.payload.name}${AT_SEPARATOR}${text}`, [
+          this.botContact.id,
+        ])
+      : this.post(roomId, memberId, text, [])
+  }
+
+  private post(roomId: string, memberId: string, text: string, mentionIdList: string[]): string {
     const room = this.loadRoom(roomId)
     if (!room.payload.memberIdList.includes(memberId))
       throw new SimNotFound(`member ${memberId} is not in group ${roomId}`)
@@ -177,13 +185,37 @@ export class SimWorld {
       roomId,
       timestamp: this.clock.now(),
       type: PUPPET.types.Message.Text,
-      text: mentionBot ? `@${this.botContact.payload.name}${AT_SEPARATOR}${text}` : text,
-      mentionIdList: mentionBot ? [this.botContact.id] : [],
+      text,
+      mentionIdList,
     }
     this.track(`message:${id}`)
     this.mocker.MessageMock.create(payload as PUPPET.payloads.Message)
     this.mocker.puppet.emit('message', { messageId: id })
     return id
+  }
+
+  /** A member posts `text` @mentioning other members after it, as WeChat shows it. */
+  sayWithMentions(roomId: string, memberId: string, text: string, mentionIds: string[]): string {
+    const names = mentionIds
+      .map((id) => `@${this.mocker.ContactMock.load(id).payload.name}${AT_SEPARATOR}`)
+      .join('')
+    return this.post(roomId, memberId, `${text} ${names}`.trimEnd(), mentionIds)
+  }
+
+  /** Someone who left is added back (emits room-join). */
+  readdMember(roomId: string, memberId: string): void {
+    const room = this.loadRoom(roomId)
+    if (room.payload.memberIdList.includes(memberId))
+      throw new SimNotFound(`member ${memberId} is already in group ${roomId}`)
+    this.track(`join:${roomId}:${memberId}`)
+    room.add(this.mocker.ContactMock.load(memberId)).by(this.ownerOf(room))
+  }
+
+  /** The group is renamed (emits room-topic). */
+  renameRoom(roomId: string, topic: string): void {
+    const room = this.loadRoom(roomId)
+    this.track(`topic:${roomId}`)
+    room.topic(topic).by(this.ownerOf(room))
   }
 
   /** Delivers an already-sent message event again, as a flaky connection would. */
@@ -225,6 +257,8 @@ export class SimWorld {
           sink.membersLeft(room, members),
         ),
       botJoinedRoom: (room) => this.settleAfter(`botjoin:${room.id}`, sink.botJoinedRoom(room)),
+      roomTopicChanged: (room, oldTopic) =>
+        this.settleAfter(`topic:${room.id}`, sink.roomTopicChanged(room, oldTopic)),
     }
   }
 
