@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -77,4 +77,58 @@ describe('qunbot CLI', () => {
     expect(existsSync(join(dataDir, 'qunbot.sqlite'))).toBe(true)
     expect(existsSync(join(dataDir, 'qunbot.sqlite-wal'))).toBe(false)
   }, 60_000)
+})
+
+describe('qunbot sop', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'qunbot-sopcli-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('check prints all three mistakes of a file with their lines and exits 1', () => {
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      [
+        'name: 坏的SOP',
+        'match: { topic: "^读书会" }',
+        'welcome:',
+        '  batchWindow: 60 seconds',
+        '  text: "欢迎 {mentions} 加入{grup}"',
+        'topics:',
+        '  - id: weekly',
+        '    cron: "0 25 * * 1"',
+        '    text: 话题',
+      ].join('\n'),
+    )
+    const res = spawnSync(process.execPath, [...qunbot, 'sop', 'check', dir], { cwd: root, encoding: 'utf8' })
+    expect(res.status).toBe(1)
+    const file = join(dir, 'bad.yaml')
+    const problems = res.stdout.split('\n').filter((l) => l.startsWith(file))
+    expect(problems.map((l) => l.slice(file.length).split(' ')[0])).toEqual([':4:16', ':5:9', ':8:11'])
+    expect(problems[0]).toContain('welcome.batchWindow')
+    expect(problems[1]).toContain('{grup}')
+    expect(problems[2]).toContain('cron')
+  })
+
+  it('check passes the example SOP with a summary and exit 0', () => {
+    const res = spawnSync(process.execPath, [...qunbot, 'sop', 'check', 'sop'], { cwd: root, encoding: 'utf8' })
+    expect(res.status).toBe(0)
+    expect(res.stdout).toContain('ok    sop/example.yaml: 读书会新人SOP')
+  })
+
+  it('preview prints the week in the SOP time zone without sending', () => {
+    const res = spawnSync(
+      process.execPath,
+      [...qunbot, 'sop', 'preview', 'sop/example.yaml', '--days', '7', '--group', '读书会·新人群', '--from', '2026-11-23 00:00'],
+      { cwd: root, encoding: 'utf8' },
+    )
+    expect(res.status).toBe(0)
+    const stamps = res.stdout.split('\n').filter((l) => /^\d{4}-\d\d-\d\d /.test(l))
+    expect(stamps[0]).toBe('2026-11-23 Mon 20:00  topic weekly-share')
+    expect(stamps.filter((l) => l.endsWith('check-in reminder'))).toHaveLength(7)
+    expect(stamps).toContain('2026-11-27 Fri 18:00  poll satisfaction')
+    expect(stamps).toContain('2026-11-28 Sat 18:00  poll satisfaction result')
+    expect(stamps).toContain('2026-11-29 Sun 21:00  leaderboard')
+  })
 })

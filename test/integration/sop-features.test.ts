@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DateTime } from 'luxon'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const BASE = `
@@ -261,6 +261,14 @@ describe('SOP features through the simulator', () => {
     say('编辑', '打卡')
     await app.sim.settle()
     expect((await bot()).at(-1)).toBe('@编辑 新版 2')
+  })
+
+  it('picks up a saved file by itself, without a reload call', async () => {
+    writeFileSync(join(sopDir, 'a.yaml'), BASE.replace('name: 功能SOP', 'name: 功能SOP第二版'))
+    await vi.waitFor(
+      async () => expect((await app.api('GET', '/api/sop/status')).body.groups[0].sop).toBe('功能SOP第二版'),
+      { timeout: 5_000, interval: 50 },
+    )
   })
 
   it('re-binds a group when it is renamed', async () => {
