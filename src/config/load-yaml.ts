@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { isNode, LineCounter, parseDocument } from 'yaml'
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { QunbotError } from '../core/errors.js'
 
@@ -52,11 +52,26 @@ export function parseYamlContent<S extends z.ZodType>(
   if (parsed.success) return { ok: true, value: parsed.data }
   return {
     ok: false,
-    problems: parsed.error.issues.map((issue) => {
+    problems: parsed.error.issues.flatMap((issue): ContentProblem[] => {
+      // zod reports unknown keys on the parent object; point at each key itself instead.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => {
+          const pos = at(
+            keyNode(doc, issue.path, key)?.range?.[0] ?? locate(doc, issue.path)?.range?.[0] ?? 0,
+          )
+          const where = [...issue.path, key].join('.')
+          return {
+            file,
+            line: pos.line,
+            column: pos.col,
+            message: `${where}: Unrecognized key: "${key}"`,
+          }
+        })
+      }
       const node = locate(doc, issue.path)
       const pos = at(node?.range?.[0] ?? 0)
       const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''
-      return { file, line: pos.line, column: pos.col, message: `${where}${issue.message}` }
+      return [{ file, line: pos.line, column: pos.col, message: `${where}${issue.message}` }]
     }),
   }
 }
@@ -84,6 +99,18 @@ function locate(
     if (isNode(node)) return node
   }
   return undefined
+}
+
+/** The key node of `key` in the map at `path`. */
+function keyNode(
+  doc: ReturnType<typeof parseDocument>,
+  path: PropertyKey[],
+  key: string,
+): { range?: [number, number, number] | null } | undefined {
+  const parent = path.length === 0 ? doc.contents : doc.getIn(path as unknown[], true)
+  if (!isMap(parent)) return undefined
+  const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key)
+  return pair && isNode(pair.key) ? pair.key : undefined
 }
 
 const firstLine = (s: string) => s.split('\n')[0] ?? s

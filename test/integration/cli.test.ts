@@ -112,7 +112,10 @@ describe('qunbot sop', () => {
   })
 
   it('check passes the example SOP with a summary and exit 0', () => {
-    const res = spawnSync(process.execPath, [...qunbot, 'sop', 'check', 'sop'], { cwd: root, encoding: 'utf8' })
+    const res = spawnSync(process.execPath, [...qunbot, 'sop', 'check', 'sop'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
     expect(res.status).toBe(0)
     expect(res.stdout).toContain('ok    sop/example.yaml: 读书会新人SOP')
   })
@@ -120,7 +123,18 @@ describe('qunbot sop', () => {
   it('preview prints the week in the SOP time zone without sending', () => {
     const res = spawnSync(
       process.execPath,
-      [...qunbot, 'sop', 'preview', 'sop/example.yaml', '--days', '7', '--group', '读书会·新人群', '--from', '2026-11-23 00:00'],
+      [
+        ...qunbot,
+        'sop',
+        'preview',
+        'sop/example.yaml',
+        '--days',
+        '7',
+        '--group',
+        '读书会·新人群',
+        '--from',
+        '2026-11-23 00:00',
+      ],
       { cwd: root, encoding: 'utf8' },
     )
     expect(res.status).toBe(0)

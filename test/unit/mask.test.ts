@@ -47,7 +47,7 @@ describe('maskPersonalData', () => {
       fc.property(chatText, fc.oneof(mobile, idNumber), chatText, (before, secret, after) => {
         const masked = maskPersonalData(`${before}${secret}${after}`)
         expect(masked).not.toContain(secret)
-        expect(masked).not.toContain(secret.slice(3, -4))
+        expect(masked).toContain(`${secret.slice(0, 3)}****`)
       }),
       { numRuns: 2000 },
     )

@@ -258,7 +258,9 @@ describe('the SOP schema', () => {
     const [problem] = problems
     expect({ file: problem?.file, line: problem?.line, column: problem?.column }).toEqual({ file, ...where })
     if (typeof message === 'string')
-      expect(formatProblem(problem as ContentProblem)).toBe(`${file}:${where.line}:${where.column} ${message}`)
+      expect(formatProblem(problem as ContentProblem)).toBe(
+        `${file}:${where.line}:${where.column} ${message}`,
+      )
     else expect(problem?.message).toMatch(message)
   })
 
@@ -327,7 +329,10 @@ describe('the SOP schema', () => {
 /** "Billion laughs": each level is ten aliases of the level before, 10^levels leaves in all. */
 function aliasBomb(levels: number): string {
   let yaml = 'l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n'
-  for (let i = 1; i <= levels; i++) yaml += `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(', ')}]\n`
+  for (let i = 1; i <= levels; i++)
+    yaml += `l${i}: &l${i} [${Array(10)
+      .fill(`*l${i - 1}`)
+      .join(', ')}]\n`
   return yaml
 }
 
@@ -341,7 +346,10 @@ describe('alias bombs', () => {
   it.each([
     ['at the top level', aliasBomb(10)],
     ['under a key of a valid SOP', `${BASE}x:\n${indent(aliasBomb(10), '  ')}`],
-    ['as the list staff.names', `${BASE}staff:\n  names:\n${indent(aliasBomb(10).replace(/^l\d+: /gm, '- '), '    ')}`],
+    [
+      'as the list staff.names',
+      `${BASE}staff:\n  names:\n${indent(aliasBomb(10).replace(/^l\d+: /gm, '- '), '    ')}`,
+    ],
   ])('is rejected quickly with a problem (%s)', (_where, yaml) => {
     const started = performance.now()
     const { file, result } = check(yaml)

@@ -166,33 +166,46 @@ export const sopSchema = z
       })
       .default({}),
   })
-  .superRefine((sop, ctx) => {
-    if (!isValidTimeZone(sop.timezone)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['timezone'],
-        message: `unknown time zone "${sop.timezone}" (use an IANA name such as Asia/Shanghai)`,
-      })
-    }
-    reportDuplicates(sop.newcomer?.tasks ?? [], ['newcomer', 'tasks'], ctx)
-    reportDuplicates(sop.topics, ['topics'], ctx)
-    sop.topics.forEach((t, i) => {
-      if (t.at !== undefined && parseLocalDateTime(t.at, sop.timezone) === undefined) {
+  // Whole-file checks run even when some field failed, so one pass reports every mistake; the
+  // values may therefore be unparsed here and are checked defensively.
+  .superRefine(
+    (sop, ctx) => {
+      const zoneOk = typeof sop.timezone === 'string' && isValidTimeZone(sop.timezone)
+      if (!zoneOk) {
         ctx.addIssue({
           code: 'custom',
-          path: ['topics', i, 'at'],
-          message: `"${t.at}" is not a date and time; write YYYY-MM-DD HH:mm`,
+          path: ['timezone'],
+          message: `unknown time zone "${sop.timezone}" (use an IANA name such as Asia/Shanghai)`,
         })
       }
-    })
-  })
+      reportDuplicates(sop.newcomer?.tasks, ['newcomer', 'tasks'], ctx)
+      reportDuplicates(sop.topics, ['topics'], ctx)
+      if (!zoneOk || !Array.isArray(sop.topics)) return
+      sop.topics.forEach((t, i) => {
+        if (typeof t?.at === 'string' && parseLocalDateTime(t.at, sop.timezone) === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['topics', i, 'at'],
+            message: `"${t.at}" is not a date and time; write YYYY-MM-DD HH:mm`,
+          })
+        }
+      })
+    },
+    {
+      when: (payload) =>
+        typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
+    },
+  )
 
-function reportDuplicates(items: { id: string }[], path: (string | number)[], ctx: z.RefinementCtx): void {
+function reportDuplicates(items: unknown, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (!Array.isArray(items)) return
   const seen = new Set<string>()
-  items.forEach((item, i) => {
-    if (seen.has(item.id))
-      ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `duplicate id "${item.id}"` })
-    seen.add(item.id)
+  items.forEach((item: { id?: unknown } | undefined, i) => {
+    const id = item?.id
+    if (typeof id !== 'string') return
+    if (seen.has(id))
+      ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `duplicate id "${id}"` })
+    seen.add(id)
   })
 }
 

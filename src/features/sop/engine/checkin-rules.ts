@@ -1,4 +1,4 @@
-import { normalizeCommand } from '../../../core/normalize-text.js'
+import { normalizeCommand, normalizeText } from '../../../core/normalize-text.js'
 
 /**
  * A check-in is a message that is one of the keywords, or starts with one followed by a space or
@@ -8,6 +8,8 @@ export function isKeywordMessage(text: string, keywords: readonly string[]): boo
   const normalized = normalizeCommand(text)
   return keywords.some((keyword) => {
     const k = normalizeCommand(keyword)
+    // A keyword of only symbols (an emoji) must be the whole message.
+    if (!k) return normalizeText(text) === normalizeText(keyword)
     if (!normalized.startsWith(k)) return false
     const rest = normalized.slice(k.length)
     return rest === '' || /^[\s\p{P}\p{S}]/u.test(rest)

@@ -1,9 +1,18 @@
-import { normalizeCommand } from '../../../core/normalize-text.js'
+import { normalizeCommand, normalizeText } from '../../../core/normalize-text.js'
 
-/** A vote is a message that is exactly one of the options (full-width digits and punctuation folded). */
+/**
+ * A vote is a message that is exactly one of the options (full-width forms, case and spacing
+ * folded). Stray punctuation around it ("3！") is forgiven only when that leaves one option, so
+ * options that differ only in punctuation or sign (👍/👎, -1/1, A+/A) are never merged.
+ */
 export function readVote(text: string, options: readonly string[]): string | undefined {
-  const normalized = normalizeCommand(text)
-  return options.find((o) => normalizeCommand(o) === normalized)
+  const exact = normalizeText(text)
+  const direct = options.find((o) => normalizeText(o) === exact)
+  if (direct !== undefined) return direct
+  const loose = normalizeCommand(text)
+  if (!loose) return undefined
+  const candidates = options.filter((o) => normalizeCommand(o) === loose)
+  return candidates.length === 1 ? candidates[0] : undefined
 }
 
 export interface PollTally {
