@@ -93,4 +93,5 @@ export const jobRegistry = sqliteTable('job_registry', {
   firstSeenAt: integer('first_seen_at').notNull(),
 })
 
+export * from './faq-schema.js'
 export * from './sop-schema.js'

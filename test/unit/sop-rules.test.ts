@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { formatProblem, parseYamlContent } from '../../src/config/load-yaml.js'
+import { mentionList, parseTemplate, renderTemplate, type Template } from '../../src/core/template.js'
 import { parseDuration } from '../../src/features/sop/duration.js'
 import { bindSop } from '../../src/features/sop/engine/binding.js'
 import {
@@ -14,7 +15,6 @@ import { readVote, tallyPoll } from '../../src/features/sop/engine/poll-rules.js
 import { completesTask, tasksCompletedBy } from '../../src/features/sop/engine/task-rules.js'
 import { type SopTask, sopSchema } from '../../src/features/sop/schema.js'
 import type { LoadedSop } from '../../src/features/sop/sop-library.js'
-import { mentionList, parseTemplate, renderTemplate, type Template } from '../../src/features/sop/template.js'
 import { dayNumber, localDay } from '../../src/scheduler/calendar.js'
 
 const MINUTE = 60_000

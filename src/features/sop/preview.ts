@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
+import { renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
 import { cronSchedule, onceSchedule, parseLocalDateTime } from '../../scheduler/calendar.js'
 import type { SopDefinition } from './schema.js'
-import { renderTemplate, type Template, type TemplateValue } from './template.js'
 
 export interface PreviewLine {
   at: number

@@ -1,7 +1,7 @@
 import { z } from 'zod'
+import { parseTemplate, type Template } from '../../core/template.js'
 import { isValidTimeZone, parseLocalDateTime, validateCron } from '../../scheduler/calendar.js'
 import { parseDuration } from './duration.js'
-import { parseTemplate, type Template } from './template.js'
 
 /**
  * The SOP file format: one schema gives validation (with file:line:col through the loader), the

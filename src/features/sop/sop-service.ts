@@ -4,6 +4,7 @@ import type { MemberDirectoryPort, SendPort } from '../../core/feature.js'
 import type { CalendarJob, JobPort, ScheduledJob } from '../../core/jobs.js'
 import type { Logger } from '../../core/logger.js'
 import { normalizeCommand } from '../../core/normalize-text.js'
+import { mentionList, renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
 import type { Member, Room } from '../../core/types.js'
 import {
   cronSchedule,
@@ -20,7 +21,6 @@ import { tasksCompletedBy } from './engine/task-rules.js'
 import type { SopDefinition, SopTask, SopTopic } from './schema.js'
 import type { LoadedSop, SopLibrary } from './sop-library.js'
 import type { SopRepository } from './sop-repository.js'
-import { mentionList, renderTemplate, type Template, type TemplateValue } from './template.js'
 
 const DAY = 86_400_000
 /** Re-joining within this long after a welcome gets no second welcome when the SOP does not say. */

@@ -1,4 +1,4 @@
-import type { MessagePart, OutgoingMessage } from '../../core/types.js'
+import type { MessagePart, OutgoingMessage } from './types.js'
 
 /**
  * Operator templates: plain text with `{variable}` placeholders. `{{` and `}}` write literal

@@ -1,0 +1,172 @@
+import { isQuestion } from './intent.js'
+import type { KbEntry } from './schema.js'
+import { addUserWords, foldText, topicTokens } from './text.js'
+
+interface IndexedEntry {
+  entry: KbEntry
+  /** Token sets of the question and each similar phrasing. */
+  phrasings: Set<string>[]
+  /** Every token of the entry, keywords' tokens included. */
+  all: Set<string>
+}
+
+/** A knowledge base prepared for matching: token statistics, an inverted index, keyword lookup. */
+export interface FaqIndex {
+  size: number
+  entries: IndexedEntry[]
+  byToken: Map<string, number[]>
+  byKeyword: Map<string, number[]>
+  /** Keywords longer than the substring window, checked with includes(). */
+  longKeywords: { keyword: string; entry: number }[]
+  idf: Map<string, number>
+  unknownIdf: number
+}
+
+/** Keywords up to this many characters are found by substring lookup; longer ones by scanning. */
+const KEYWORD_WINDOW = 12
+
+export function buildIndex(entries: readonly KbEntry[]): FaqIndex {
+  addUserWords(entries.flatMap((e) => e.keywords))
+  const indexed: IndexedEntry[] = entries.map((entry) => {
+    const phrasings = [entry.q, ...entry.similar].map((p) => new Set(topicTokens(p)))
+    const all = new Set(phrasings.flatMap((p) => [...p]))
+    for (const k of entry.keywords) for (const t of topicTokens(k)) all.add(t)
+    return { entry, phrasings, all }
+  })
+  const byToken = new Map<string, number[]>()
+  const byKeyword = new Map<string, number[]>()
+  const longKeywords: { keyword: string; entry: number }[] = []
+  indexed.forEach((e, i) => {
+    for (const t of e.all) byToken.set(t, [...(byToken.get(t) ?? []), i])
+    for (const raw of e.entry.keywords) {
+      const k = foldText(raw)
+      if (!k) continue
+      if ([...k].length > KEYWORD_WINDOW) longKeywords.push({ keyword: k, entry: i })
+      else {
+        const list = byKeyword.get(k) ?? []
+        if (!list.includes(i)) list.push(i)
+        byKeyword.set(k, list)
+      }
+    }
+  })
+  const n = indexed.length
+  const idf = new Map<string, number>()
+  for (const [t, list] of byToken) idf.set(t, Math.log(1 + (n - list.length + 0.5) / (list.length + 0.5)))
+  return {
+    size: n,
+    entries: indexed,
+    byToken,
+    byKeyword,
+    longKeywords,
+    idf,
+    unknownIdf: Math.log(1 + (n + 0.5) / 0.5),
+  }
+}
+
+export interface Candidate {
+  entry: KbEntry
+  score: number
+  keywordHit: boolean
+}
+
+/**
+ * Scores entries against a message. Evidence: the entry's keywords appearing in the message, and
+ * token overlap weighted by rarity (IDF) both ways: how much of the message the entry explains,
+ * and how much of the entry's best phrasing the message contains. A keyword alone is strong
+ * evidence; without one, the message and a phrasing must largely coincide.
+ */
+export function rank(
+  index: FaqIndex,
+  text: string,
+  allow: (entry: KbEntry) => boolean = () => true,
+): Candidate[] {
+  const folded = foldText(text)
+  if (!folded) return []
+  const query = [...new Set(topicTokens(folded))]
+  const weight = (t: string) => index.idf.get(t) ?? index.unknownIdf
+  const queryWeight = query.reduce((s, t) => s + weight(t), 0)
+
+  const keywordHits = findKeywords(index, folded)
+  const candidates = new Set<number>(keywordHits)
+  for (const t of query) for (const i of index.byToken.get(t) ?? []) candidates.add(i)
+
+  const ranked: Candidate[] = []
+  for (const i of candidates) {
+    const e = index.entries[i]
+    if (!e || !allow(e.entry)) continue
+    let explained = 0
+    for (const t of query) if (e.all.has(t)) explained += weight(t)
+    const coverQuery = queryWeight > 0 ? explained / queryWeight : 0
+    let coverPhrasing = 0
+    for (const p of e.phrasings) {
+      let present = 0
+      let total = 0
+      for (const t of p) {
+        const w = weight(t)
+        total += w
+        if (query.includes(t)) present += w
+      }
+      if (total > 0) coverPhrasing = Math.max(coverPhrasing, present / total)
+    }
+    const keywordHit = keywordHits.has(i)
+    const overlap = (coverQuery + coverPhrasing) / 2
+    const score = keywordHit
+      ? 0.55 + 0.45 * Math.max(coverQuery, overlap)
+      : 0.9 * overlap * Math.min(1, coverQuery * 1.25)
+    ranked.push({ entry: e.entry, score: Math.round(score * 1000) / 1000, keywordHit })
+  }
+  return ranked.sort((a, b) => b.score - a.score || a.entry.id.localeCompare(b.entry.id))
+}
+
+function findKeywords(index: FaqIndex, folded: string): Set<number> {
+  const hits = new Set<number>()
+  const chars = [...folded]
+  for (let start = 0; start < chars.length; start++) {
+    let piece = ''
+    for (let len = 1; len <= KEYWORD_WINDOW && start + len <= chars.length; len++) {
+      piece += chars[start + len - 1]
+      const list = index.byKeyword.get(piece)
+      if (list) for (const i of list) hits.add(i)
+    }
+  }
+  for (const { keyword, entry } of index.longKeywords) if (folded.includes(keyword)) hits.add(entry)
+  return hits
+}
+
+export interface MatchOptions {
+  /** The message @mentions the bot: answer even without question words. */
+  mentioned: boolean
+  threshold: number
+  margin: number
+  allow?: (entry: KbEntry) => boolean
+}
+
+export type FaqDecision =
+  | { kind: 'answer'; entry: KbEntry; score: number; reason: string }
+  | { kind: 'choose'; candidates: Candidate[]; reason: string }
+  | { kind: 'none'; reason: 'not-a-question' | 'no-match' | 'below-threshold'; best?: Candidate }
+
+/** What the bot should do with a group message, before cooldowns and texts. */
+export function decide(index: FaqIndex, text: string, options: MatchOptions): FaqDecision {
+  if (!options.mentioned && !isQuestion(text)) return { kind: 'none', reason: 'not-a-question' }
+  const ranked = rank(index, text, options.allow)
+  const [best, second] = ranked
+  if (!best) return { kind: 'none', reason: 'no-match' }
+  if (best.score < options.threshold) return { kind: 'none', reason: 'below-threshold', best }
+  if (second && second.score >= options.threshold && best.score - second.score < options.margin) {
+    const close = ranked
+      .filter((c) => c.score >= options.threshold && best.score - c.score < options.margin)
+      .slice(0, 3)
+    return {
+      kind: 'choose',
+      candidates: close,
+      reason: `ambiguous: ${close.map((c) => `${c.entry.id} ${c.score}`).join(', ')}`,
+    }
+  }
+  return {
+    kind: 'answer',
+    entry: best.entry,
+    score: best.score,
+    reason: best.keywordHit ? 'keyword and overlap' : 'overlap',
+  }
+}
