@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 import { type CliCommand, renderHelp, selectCommand } from './cli/commands.js'
+import { faqAskCommand, faqGapsCommand, faqImportCommand } from './cli/faq-commands.js'
 import { sopCheckCommand, sopPreviewCommand } from './cli/sop-commands.js'
 import { startCommand } from './cli/start-command.js'
 import { VERSION } from './version.js'
 
-const commands: CliCommand[] = [startCommand, sopCheckCommand, sopPreviewCommand]
+const commands: CliCommand[] = [
+  startCommand,
+  sopCheckCommand,
+  sopPreviewCommand,
+  faqAskCommand,
+  faqGapsCommand,
+  faqImportCommand,
+]
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
