@@ -21,3 +21,14 @@ export function isQuestion(text: string): boolean {
   if (REQUEST_WORDS.test(folded) || QUESTION_WORDS.test(folded) || ENGLISH_QUESTION.test(folded)) return true
   return folded.split(' ').some((clause) => END_PARTICLE.test(clause))
 }
+
+const PEER_MARKERS = /(大家|各位|谁有|有谁|有没有人|有人(?!知道)|你们觉得|你们都)/
+
+/**
+ * Whether a question is put to the other members ("大家写完了吗", "谁有好用的笔记软件推荐吗")
+ * rather than to the group's service. Those are conversations; the bot joins them only when it is
+ * @mentioned or nearly certain.
+ */
+export function isPeerQuestion(text: string): boolean {
+  return PEER_MARKERS.test(foldText(text))
+}

@@ -1,4 +1,4 @@
-import { isQuestion } from './intent.js'
+import { isPeerQuestion, isQuestion } from './intent.js'
 import type { KbEntry } from './schema.js'
 import { addUserWords, foldText, topicTokens } from './text.js'
 
@@ -146,13 +146,20 @@ export type FaqDecision =
   | { kind: 'choose'; candidates: Candidate[]; reason: string }
   | { kind: 'none'; reason: 'not-a-question' | 'no-match' | 'below-threshold'; best?: Candidate }
 
+/** A question put to the other members needs this much confidence (unless the bot is @mentioned). */
+const PEER_QUESTION_THRESHOLD = 0.9
+
 /** What the bot should do with a group message, before cooldowns and texts. */
 export function decide(index: FaqIndex, text: string, options: MatchOptions): FaqDecision {
   if (!options.mentioned && !isQuestion(text)) return { kind: 'none', reason: 'not-a-question' }
   const ranked = rank(index, text, options.allow)
   const [best, second] = ranked
   if (!best) return { kind: 'none', reason: 'no-match' }
-  if (best.score < options.threshold) return { kind: 'none', reason: 'below-threshold', best }
+  const threshold =
+    !options.mentioned && isPeerQuestion(text)
+      ? Math.max(options.threshold, PEER_QUESTION_THRESHOLD)
+      : options.threshold
+  if (best.score < threshold) return { kind: 'none', reason: 'below-threshold', best }
   if (second && second.score >= options.threshold && best.score - second.score < options.margin) {
     const close = ranked
       .filter((c) => c.score >= options.threshold && best.score - c.score < options.margin)
