@@ -43,7 +43,7 @@ export const faqAskCommand: CliCommand = {
     const library = new KbLibrary(values.kb)
     const { problems } = library.reload(Date.now())
     for (const p of problems) console.error(formatProblem(p))
-    const service = new FaqService(library, { record() {}, clusters: () => [] }, silentLogger)
+    const service = new FaqService(library, { record() {}, flush() {}, clusters: () => [] }, silentLogger)
     const answer = (text: string) => {
       const described = describeDecision(service.decide(text, values.mention))
       if (values.json) return JSON.stringify(described)

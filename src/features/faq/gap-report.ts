@@ -8,18 +8,49 @@ export interface GapCluster {
   lastAt: number
 }
 
-/** Unanswered questions, stored masked and grouped by similarity for the operators. */
+/** Buffered rows are written at least this often (ms of real time). */
+const FLUSH_EVERY_MS = 2000
+
+type GapRow = [roomId: string, text: string, tokens: string, reason: string, at: number]
+
+/**
+ * Unanswered questions, stored masked and grouped by similarity for the operators. Rows are
+ * buffered and written in one transaction every 2 s: one commit per question would put a disk
+ * flush on the message path (the bench measured ~0.2 ms a message), and the report loses nothing
+ * that matters if a crash drops the last two seconds.
+ */
 export function createGapReport(db: Db) {
   const insert = db.$client.prepare(
     'INSERT INTO faq_gaps (room_id, text, tokens, reason, at) VALUES (?, ?, ?, ?, ?)',
   )
+  const insertAll = db.$client.transaction((rows: GapRow[]) => {
+    for (const row of rows) insert.run(...row)
+  })
   const recent = db.$client.prepare(
     'SELECT text, tokens, at FROM faq_gaps WHERE at >= ? ORDER BY at DESC LIMIT ?',
   )
+  let buffer: GapRow[] = []
+  let timer: NodeJS.Timeout | undefined
+  const flush = (): void => {
+    clearTimeout(timer)
+    timer = undefined
+    if (buffer.length === 0) return
+    const rows = buffer
+    buffer = []
+    insertAll(rows)
+  }
   return {
     record(roomId: string, maskedText: string, tokens: string[], reason: string, at: number): void {
-      insert.run(roomId, maskedText.slice(0, 500), tokens.join(' '), reason, at)
+      buffer.push([roomId, maskedText.slice(0, 500), tokens.join(' '), reason, at])
+      if (buffer.length >= 500) flush()
+      else if (!timer) {
+        timer = setTimeout(flush, FLUSH_EVERY_MS)
+        timer.unref()
+      }
     },
+
+    /** Writes buffered rows now (on stop, and before reading). */
+    flush,
 
     /**
      * Greedy single-pass clustering: a question joins the first cluster whose words it shares
@@ -27,6 +58,7 @@ export function createGapReport(db: Db) {
      * operator "12 people asked about 证书" without a model.
      */
     clusters(since: number, limit = 20, scan = 5000): GapCluster[] {
+      flush()
       const rows = recent.all(since, scan) as { text: string; tokens: string; at: number }[]
       type Cluster = {
         words: Map<string, number>

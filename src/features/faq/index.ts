@@ -41,6 +41,7 @@ export function createFaqFeature(deps: FeatureDeps): Feature & { service: FaqSer
     stop() {
       clearTimeout(debounce)
       watcher?.close()
+      gaps.flush()
     },
   }
 }

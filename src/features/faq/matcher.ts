@@ -146,11 +146,16 @@ export type FaqDecision =
   | { kind: 'choose'; candidates: Candidate[]; reason: string }
   | { kind: 'none'; reason: 'not-a-question' | 'no-match' | 'below-threshold'; best?: Candidate }
 
+/** Characters of a message the FAQ looks at. */
+const MAX_QUESTION_CHARS = 300
+
 /** A question put to the other members needs this much confidence (unless the bot is @mentioned). */
 const PEER_QUESTION_THRESHOLD = 0.9
 
 /** What the bot should do with a group message, before cooldowns and texts. */
-export function decide(index: FaqIndex, text: string, options: MatchOptions): FaqDecision {
+export function decide(index: FaqIndex, fullText: string, options: MatchOptions): FaqDecision {
+  // A question fits in a few lines; a pasted essay is not one, and only its start is looked at.
+  const text = fullText.length > MAX_QUESTION_CHARS ? fullText.slice(0, MAX_QUESTION_CHARS) : fullText
   if (!options.mentioned && !isQuestion(text)) return { kind: 'none', reason: 'not-a-question' }
   const ranked = rank(index, text, options.allow)
   const [best, second] = ranked
