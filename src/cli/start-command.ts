@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { createQunbot, type Qunbot } from '../app/create-qunbot.js'
+import type { Qunbot } from '../app/create-qunbot.js'
 import { parseEnv } from '../config/env.js'
 import { QunbotError } from '../core/errors.js'
 import type { CliCommand } from './commands.js'
@@ -19,6 +19,8 @@ export const startCommand: CliCommand = {
       console.error('See .env.example for every variable and its allowed values.')
       return 2
     }
+    // Loaded here, not at the top: the other commands (sop, faq) should not pay for Wechaty.
+    const { createQunbot } = await import('../app/create-qunbot.js')
     let app: Qunbot
     try {
       app = await createQunbot({ config: parsed.config, seedWorld: true })

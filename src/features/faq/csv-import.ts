@@ -71,9 +71,10 @@ export function csvToEntries(text: string): CsvImport {
       problems.push(`line 1: no "${required}" column (header: ${header.join(', ')})`)
   }
   if (problems.length > 0) return { entries: [], problems }
-  const list = (cell: string) =>
+  // Keywords are short words, split on any list mark; phrasings contain commas, so only | and ;.
+  const list = (cell: string, separators: RegExp) =>
     cell
-      .split(/[|;；，、,]/)
+      .split(separators)
       .map((s) => s.trim())
       .filter(Boolean)
   const entries = rows.map((cells, r) => {
@@ -81,7 +82,8 @@ export function csvToEntries(text: string): CsvImport {
     fields.forEach((field, c) => {
       const cell = (cells[c] ?? '').trim()
       if (!field || cell === '') return
-      if (field === 'keywords' || field === 'similar') entry[field] = list(cell)
+      if (field === 'keywords') entry[field] = list(cell, /[|;；，、,]/)
+      else if (field === 'similar') entry[field] = list(cell, /[|;；]/)
       else if (field === 'handoff') entry[field] = /^(1|true|yes|是|y)$/i.test(cell)
       else entry[field] = cell
     })

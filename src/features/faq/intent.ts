@@ -3,9 +3,9 @@ import { foldText } from './text.js'
 // Question and request markers as members write them. "吗/呢/么" count only at the end of a
 // clause, where they are particles; elsewhere they are parts of words (什么 is covered above).
 const QUESTION_WORDS =
-  /(怎么|怎样|咋|如何|为什么|为啥|什么|啥时候|啥|哪里|哪儿|哪个|哪些|哪|多少|多久|几(?!乎)|是否|能不能|能否|可不可以|可以不|行不行|有没有|是不是|会不会|要不要|需不需要|可以吗|行吗|对吗|好吗)/
+  /(怎么|怎样|咋|如何|为什么|为啥|什么(?![都也])|啥时候|啥|哪里|哪儿|哪个|哪些|哪|多少|多久|几(?!乎)|是否|能不能|能否|可不可以|可以不|行不行|有没有|是不是|会不会|要不要|需不需要|可以吗|行吗|对吗|好吗)/
 const REQUEST_WORDS =
-  /(^求|请问|请教|求问|求助|求一|咨询|想问|想知道|问一下|问下|麻烦|帮我|帮忙|告诉我|有人知道|谁知道)/
+  /(^求|请问|请教|求问|求助|求一|咨询|想问|想知道|问一下|问下|麻烦(?![了啦])|帮我|帮忙|告诉我|有人知道|谁知道)/
 const END_PARTICLE = /(吗|嘛|么|呢)\s*$/
 const ENGLISH_QUESTION = /\b(how|what|when|where|why|which|can i|could i|is there|do you|does it)\b/
 

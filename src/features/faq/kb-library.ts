@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { isNode, LineCounter, parseDocument } from 'yaml'
 import { type ContentFileStatus, ContentFolder, readContentFile } from '../../config/content-folder.js'
 import type { ContentProblem } from '../../config/load-yaml.js'
 import { buildIndex, type FaqIndex } from './matcher.js'
@@ -36,7 +37,11 @@ export class KbLibrary {
     if (settings.ok) {
       this.settingsValue = settings.value
       this.settingsStatus = { file: settingsFile, ok: true, live: 'settings', problems: [], loadedAt: now }
-    } else if (!settings.problems[0]?.message.startsWith('cannot read file')) {
+    } else if (!existsSync(settingsFile)) {
+      // Deleted settings mean defaults, as after a restart.
+      this.settingsValue = faqSettingsSchema.parse({})
+      this.settingsStatus = undefined
+    } else {
       problems.push(...settings.problems)
       this.settingsStatus = {
         file: settingsFile,
@@ -75,22 +80,22 @@ function duplicateIdsAcrossFiles(
 ): ContentProblem[] {
   const owner = new Map<string, string>()
   for (const [other, list] of others) for (const e of list) owner.set(e.id, other)
-  const lines = readFileSync(file, 'utf8').split('\n')
-  return entries
-    .filter((e) => owner.has(e.id))
-    .map((e) => {
-      // The file parsed, so the id is on a line of its own: point at it.
-      const line = lines.findIndex((l) =>
-        new RegExp(`^\\s*-?\\s*id:\\s*["']?${escapeRegex(e.id)}["']?\\s*(#.*)?$`).test(l),
-      )
-      const column = line >= 0 ? (lines[line]?.indexOf(e.id) ?? 0) + 1 : 1
-      return {
+  if (!entries.some((e) => owner.has(e.id))) return []
+  // The file parsed already; parse it again with positions to point at each clashing id.
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter })
+  return entries.flatMap((e, i) => {
+    const other = owner.get(e.id)
+    if (other === undefined) return []
+    const node = doc.getIn([i, 'id'], true)
+    const pos = lineCounter.linePos(isNode(node) ? (node.range?.[0] ?? 0) : 0)
+    return [
+      {
         file,
-        line: line + 1 || 1,
-        column,
-        message: `duplicate id "${e.id}": already used in ${basename(owner.get(e.id) ?? '')}`,
-      }
-    })
+        line: pos.line,
+        column: pos.col,
+        message: `duplicate id "${e.id}": already used in ${basename(other)}`,
+      },
+    ]
+  })
 }
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

@@ -1,6 +1,6 @@
 import { isPeerQuestion, isQuestion } from './intent.js'
 import type { KbEntry } from './schema.js'
-import { addUserWords, foldText, topicTokens } from './text.js'
+import { addUserWords, foldText, segmenter, topicTokens } from './text.js'
 
 interface IndexedEntry {
   entry: KbEntry
@@ -121,7 +121,15 @@ export function rank(
 function findKeywords(index: FaqIndex, folded: string): Set<number> {
   const hits = new Set<number>()
   const chars = [...folded]
+  // A keyword counts only where a word starts: 续费 must not match inside 手续费.
+  const starts = new Set<number>()
+  let offset = 0
+  for (const word of segmenter().cut(folded, false)) {
+    starts.add(offset)
+    offset += [...word].length
+  }
   for (let start = 0; start < chars.length; start++) {
+    if (!starts.has(start)) continue
     let piece = ''
     for (let len = 1; len <= KEYWORD_WINDOW && start + len <= chars.length; len++) {
       piece += chars[start + len - 1]
