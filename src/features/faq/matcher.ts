@@ -1,11 +1,13 @@
 import { isPeerQuestion, isQuestion } from './intent.js'
 import type { KbEntry } from './schema.js'
-import { addUserWords, foldText, segmenter, topicTokens } from './text.js'
+import { addUserWords, contentWords, cutFolded, foldText, topicTokens } from './text.js'
 
 interface IndexedEntry {
   entry: KbEntry
-  /** Token sets of the question and each similar phrasing. */
-  phrasings: Set<string>[]
+  /** Tokens of the question and of each similar phrasing. */
+  phrasings: string[][]
+  /** Each phrasing's total token weight (IDF), for the share of it a message contains. */
+  phrasingWeights: number[]
   /** Every token of the entry, keywords' tokens included. */
   all: Set<string>
 }
@@ -20,6 +22,8 @@ export interface FaqIndex {
   longKeywords: { keyword: string; entry: number }[]
   idf: Map<string, number>
   unknownIdf: number
+  /** Per-entry accumulator reused by every match (zeroed after use). */
+  scratch: Float64Array
 }
 
 /** Keywords up to this many characters are found by substring lookup; longer ones by scanning. */
@@ -28,16 +32,20 @@ const KEYWORD_WINDOW = 12
 export function buildIndex(entries: readonly KbEntry[]): FaqIndex {
   addUserWords(entries.flatMap((e) => e.keywords))
   const indexed: IndexedEntry[] = entries.map((entry) => {
-    const phrasings = [entry.q, ...entry.similar].map((p) => new Set(topicTokens(p)))
-    const all = new Set(phrasings.flatMap((p) => [...p]))
+    const phrasings = [entry.q, ...entry.similar].map((p) => [...new Set(topicTokens(p))])
+    const all = new Set(phrasings.flat())
     for (const k of entry.keywords) for (const t of topicTokens(k)) all.add(t)
-    return { entry, phrasings, all }
+    return { entry, phrasings, phrasingWeights: [], all }
   })
   const byToken = new Map<string, number[]>()
   const byKeyword = new Map<string, number[]>()
   const longKeywords: { keyword: string; entry: number }[] = []
   indexed.forEach((e, i) => {
-    for (const t of e.all) byToken.set(t, [...(byToken.get(t) ?? []), i])
+    for (const t of e.all) {
+      const list = byToken.get(t)
+      if (list) list.push(i)
+      else byToken.set(t, [i])
+    }
     for (const raw of e.entry.keywords) {
       const k = foldText(raw)
       if (!k) continue
@@ -52,6 +60,8 @@ export function buildIndex(entries: readonly KbEntry[]): FaqIndex {
   const n = indexed.length
   const idf = new Map<string, number>()
   for (const [t, list] of byToken) idf.set(t, Math.log(1 + (n - list.length + 0.5) / (list.length + 0.5)))
+  for (const e of indexed)
+    e.phrasingWeights = e.phrasings.map((p) => p.reduce((sum, t) => sum + (idf.get(t) ?? 0), 0))
   return {
     size: n,
     entries: indexed,
@@ -60,6 +70,7 @@ export function buildIndex(entries: readonly KbEntry[]): FaqIndex {
     longKeywords,
     idf,
     unknownIdf: Math.log(1 + (n + 0.5) / 0.5),
+    scratch: new Float64Array(n),
   }
 }
 
@@ -75,39 +86,61 @@ export interface Candidate {
  * and how much of the entry's best phrasing the message contains. A keyword alone is strong
  * evidence; without one, the message and a phrasing must largely coincide.
  */
+/** Entries scored in full per message: the ones explaining most of it. */
+const CANDIDATE_POOL = 48
+
 export function rank(
   index: FaqIndex,
   text: string,
   allow: (entry: KbEntry) => boolean = () => true,
 ): Candidate[] {
+  if (index.size === 0) return []
   const folded = foldText(text)
   if (!folded) return []
-  const query = [...new Set(topicTokens(folded))]
+  const words = cutFolded(folded)
+  const query = [...new Set(contentWords(words))]
+  const querySet = new Set(query)
   const weight = (t: string) => index.idf.get(t) ?? index.unknownIdf
   const queryWeight = query.reduce((s, t) => s + weight(t), 0)
 
-  const keywordHits = findKeywords(index, folded)
-  const candidates = new Set<number>(keywordHits)
-  for (const t of query) for (const i of index.byToken.get(t) ?? []) candidates.add(i)
+  // How much of the message each entry explains, summed through the inverted index into a
+  // scratch array (a large knowledge base has thousands of entries sharing a common word, and a
+  // Map per message costs more than the arithmetic).
+  const acc = index.scratch
+  const touched: number[] = []
+  for (const t of query) {
+    const w = weight(t)
+    for (const i of index.byToken.get(t) ?? []) {
+      if (acc[i] === 0) touched.push(i)
+      acc[i] = (acc[i] ?? 0) + w
+    }
+  }
+  const explainedBy = (i: number) => acc[i] ?? 0
+  const keywordHits = findKeywords(index, folded, words)
+  // Score in full only the entries that explain most of the message, and the best keyword hits.
+  let pool = touched.filter((i) => explainedBy(i) >= 0.3 * queryWeight)
+  if (pool.length > CANDIDATE_POOL)
+    pool = pool.sort((a, b) => explainedBy(b) - explainedBy(a)).slice(0, CANDIDATE_POOL)
+  const hits = [...keywordHits]
+  if (hits.length > CANDIDATE_POOL) hits.sort((a, b) => explainedBy(b) - explainedBy(a))
+  const candidates = new Set<number>([...pool, ...hits.slice(0, CANDIDATE_POOL)])
+  const explained = new Map<number, number>()
+  for (const i of candidates) explained.set(i, explainedBy(i))
+  for (const i of touched) acc[i] = 0
 
   const ranked: Candidate[] = []
   for (const i of candidates) {
     const e = index.entries[i]
     if (!e || !allow(e.entry)) continue
-    let explained = 0
-    for (const t of query) if (e.all.has(t)) explained += weight(t)
-    const coverQuery = queryWeight > 0 ? explained / queryWeight : 0
+    const coverQuery = queryWeight > 0 ? (explained.get(i) ?? 0) / queryWeight : 0
     let coverPhrasing = 0
-    for (const p of e.phrasings) {
+    e.phrasings.forEach((p, j) => {
+      const total = e.phrasingWeights[j] ?? 0
+      if (total <= 0) return
       let present = 0
-      let total = 0
-      for (const t of p) {
-        const w = weight(t)
-        total += w
-        if (query.includes(t)) present += w
-      }
-      if (total > 0) coverPhrasing = Math.max(coverPhrasing, present / total)
-    }
+      for (const t of p) if (querySet.has(t)) present += weight(t)
+      coverPhrasing = Math.max(coverPhrasing, present / total)
+    })
     const keywordHit = keywordHits.has(i)
     const overlap = (coverQuery + coverPhrasing) / 2
     const score = keywordHit
@@ -115,21 +148,22 @@ export function rank(
       : 0.9 * overlap * Math.min(1, coverQuery * 1.25)
     ranked.push({ entry: e.entry, score: Math.round(score * 1000) / 1000, keywordHit })
   }
-  return ranked.sort((a, b) => b.score - a.score || a.entry.id.localeCompare(b.entry.id))
+  return ranked.sort(
+    (a, b) => b.score - a.score || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0),
+  )
 }
 
-function findKeywords(index: FaqIndex, folded: string): Set<number> {
+function findKeywords(index: FaqIndex, folded: string, words: string[]): Set<number> {
   const hits = new Set<number>()
-  const chars = [...folded]
   // A keyword counts only where a word starts: 续费 must not match inside 手续费.
-  const starts = new Set<number>()
   let offset = 0
-  for (const word of segmenter().cut(folded, false)) {
-    starts.add(offset)
+  const starts: number[] = []
+  for (const word of words) {
+    starts.push(offset)
     offset += [...word].length
   }
-  for (let start = 0; start < chars.length; start++) {
-    if (!starts.has(start)) continue
+  const chars = [...folded]
+  for (const start of starts) {
     let piece = ''
     for (let len = 1; len <= KEYWORD_WINDOW && start + len <= chars.length; len++) {
       piece += chars[start + len - 1]
@@ -155,7 +189,7 @@ export type FaqDecision =
   | { kind: 'none'; reason: 'not-a-question' | 'no-match' | 'below-threshold'; best?: Candidate }
 
 /** Characters of a message the FAQ looks at. */
-const MAX_QUESTION_CHARS = 300
+const MAX_QUESTION_CHARS = 160
 
 /** A question put to the other members needs this much confidence (unless the bot is @mentioned). */
 const PEER_QUESTION_THRESHOLD = 0.9

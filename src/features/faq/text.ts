@@ -9,13 +9,16 @@ const TRADITIONAL =
 const SIMPLIFIED =
   '请问课费钱发还吗个们说时间开会这里里号码机电脑视频听讲书读笔记业积兑换点几么补证务员订单货运邮优价续学习师题载资帐绑动变线与应该为样从进来过后对错给启网页专税区东长门关级组团体输户当没录转择选难参数据队购买卖仓库轻松录击实现无写条规权处联系约额预计划' as const
 const FOLD = new Map([...TRADITIONAL].map((ch, i) => [ch, [...SIMPLIFIED][i] ?? ch]))
+const HAS_TRADITIONAL = new RegExp(`[${TRADITIONAL}]`)
+const TRADITIONAL_CHARS = new RegExp(`[${TRADITIONAL}]`, 'g')
 
 const NOT_WORD = /[\p{P}\p{S}\p{Z}\s]+/gu
 
 /** Lower case, half width, simplified, and punctuation, symbols and emoji turned into spaces. */
 export function foldText(text: string): string {
-  let folded = ''
-  for (const ch of normalizeText(text)) folded += FOLD.get(ch) ?? ch
+  let folded = normalizeText(text)
+  // Most messages have no traditional characters: test once rather than map every character.
+  if (HAS_TRADITIONAL.test(folded)) folded = folded.replace(TRADITIONAL_CHARS, (ch) => FOLD.get(ch) ?? ch)
   return folded.replace(NOT_WORD, ' ').trim()
 }
 
@@ -47,14 +50,22 @@ export function addUserWords(words: Iterable<string>): void {
 }
 
 /** Longest text segmented; a pasted essay is not a question, and its tail adds nothing. */
-const MAX_CHARS = 300
+const MAX_CHARS = 160
+
+/** Folded text cut into words (jieba), capped at MAX_CHARS. */
+export function cutFolded(folded: string): string[] {
+  const capped = folded.length > MAX_CHARS ? folded.slice(0, MAX_CHARS) : folded
+  return capped ? segmenter().cut(capped, false) : []
+}
+
+/** The topic words among segmented words: no stopwords, single Latin letters or bare numbers. */
+export function contentWords(words: string[]): string[] {
+  return words
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0 && !STOPWORDS.has(t) && !/^[a-z]$/.test(t) && !/^\d+$/.test(t))
+}
 
 /** Topic words of a text: segmented, folded, without stopwords and single Latin letters. */
 export function topicTokens(text: string): string[] {
-  const folded = foldText(text).slice(0, MAX_CHARS)
-  if (!folded) return []
-  return segmenter()
-    .cut(folded, false)
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0 && !STOPWORDS.has(t) && !/^[a-z]$/.test(t) && !/^\d+$/.test(t))
+  return contentWords(cutFolded(foldText(text)))
 }
