@@ -1,11 +1,9 @@
-import { type FSWatcher, watch } from 'node:fs'
+import { watchFolder } from '../../config/watch-folder.js'
 import type { Feature, FeatureDeps } from '../../core/feature.js'
 import { createFaqRoutes } from './faq-routes.js'
 import { FaqService } from './faq-service.js'
 import { createGapReport } from './gap-report.js'
 import { KbLibrary } from './kb-library.js'
-
-const RELOAD_DEBOUNCE_MS = 200
 
 /** The FAQ feature: precise answers from the operators' keyword knowledge base. */
 export function createFaqFeature(deps: FeatureDeps): Feature & { service: FaqService } {
@@ -13,8 +11,7 @@ export function createFaqFeature(deps: FeatureDeps): Feature & { service: FaqSer
   const library = new KbLibrary(deps.content.kbDir)
   const gaps = createGapReport(deps.db)
   const service = new FaqService(library, gaps, log)
-  let watcher: FSWatcher | undefined
-  let debounce: NodeJS.Timeout | undefined
+  let stopWatching = () => {}
   return {
     name: 'faq',
     service,
@@ -22,25 +19,15 @@ export function createFaqFeature(deps: FeatureDeps): Feature & { service: FaqSer
     routes: createFaqRoutes(service, library, gaps, deps.clock),
     start() {
       service.reload(deps.clock.now())
-      try {
-        watcher = watch(deps.content.kbDir, () => {
-          clearTimeout(debounce)
-          debounce = setTimeout(() => service.reload(deps.clock.now()), RELOAD_DEBOUNCE_MS)
-          debounce.unref()
-        })
-        watcher.on('error', (error) =>
-          log.warn({ err: error }, 'watching the knowledge folder failed; use POST /api/faq/reload'),
-        )
-      } catch (error) {
-        log.warn(
-          { err: error, dir: deps.content.kbDir },
-          'cannot watch the knowledge folder; changes need POST /api/faq/reload',
-        )
-      }
+      stopWatching = watchFolder(
+        deps.content.kbDir,
+        () => service.reload(deps.clock.now()),
+        log,
+        'use POST /api/faq/reload',
+      )
     },
     stop() {
-      clearTimeout(debounce)
-      watcher?.close()
+      stopWatching()
       gaps.flush()
     },
   }

@@ -1,14 +1,7 @@
 import { z } from 'zod'
-import { parseTemplate, type Template } from '../../core/template.js'
+import { regexField, templateField } from '../../config/content-schema.js'
 
-const regex = z.string().transform((source, ctx) => {
-  try {
-    return new RegExp(source, 'iu')
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` })
-    return z.NEVER
-  }
-})
+const regex = regexField
 
 /** One FAQ entry of a knowledge file (`knowledge/*.yaml` is a list of these). */
 export const kbEntrySchema = z.strictObject({
@@ -32,15 +25,7 @@ export const kbFileSchema = z.array(kbEntrySchema).superRefine((entries, ctx) =>
   })
 })
 
-const template = (...variables: string[]) =>
-  z.string().transform((source, ctx): Template => {
-    const parsed = parseTemplate(source, variables)
-    if ('error' in parsed) {
-      ctx.addIssue({ code: 'custom', message: parsed.error })
-      return z.NEVER
-    }
-    return parsed
-  })
+const template = templateField
 
 /**
  * `knowledge/_settings.yaml`: how sure the bot must be, and the texts it uses when it is not.

@@ -1,12 +1,9 @@
-import { type FSWatcher, watch } from 'node:fs'
+import { watchFolder } from '../../config/watch-folder.js'
 import type { Feature, FeatureDeps } from '../../core/feature.js'
 import { SopLibrary } from './sop-library.js'
 import { createSopRepository } from './sop-repository.js'
 import { createSopRoutes } from './sop-routes.js'
 import { SopService } from './sop-service.js'
-
-/** Editors save in bursts (temp file, rename, chmod); wait for the burst to end before reloading. */
-const RELOAD_DEBOUNCE_MS = 200
 
 /**
  * The SOP feature: welcome, newcomer tasks, topics and polls, check-ins and points, run per group
@@ -17,8 +14,7 @@ export function createSopFeature(deps: FeatureDeps): Feature & { service: SopSer
   const library = new SopLibrary(deps.content.sopDir)
   const log = deps.log.child({ feature: 'sop' })
   const service = new SopService({ ...deps, log, repo, library })
-  let watcher: FSWatcher | undefined
-  let debounce: NodeJS.Timeout | undefined
+  let stopWatching = () => {}
 
   return {
     name: 'sop',
@@ -32,25 +28,10 @@ export function createSopFeature(deps: FeatureDeps): Feature & { service: SopSer
     routes: createSopRoutes(service, library, repo, deps.clock),
     start() {
       service.reload()
-      try {
-        watcher = watch(deps.content.sopDir, () => {
-          clearTimeout(debounce)
-          debounce = setTimeout(() => service.reload(), RELOAD_DEBOUNCE_MS)
-          debounce.unref()
-        })
-        watcher.on('error', (error) =>
-          log.warn({ err: error }, 'watching the SOP folder failed; use POST /api/sop/reload'),
-        )
-      } catch (error) {
-        log.warn(
-          { err: error, dir: deps.content.sopDir },
-          'cannot watch the SOP folder; changes need POST /api/sop/reload',
-        )
-      }
+      stopWatching = watchFolder(deps.content.sopDir, () => service.reload(), log, 'use POST /api/sop/reload')
     },
     stop() {
-      clearTimeout(debounce)
-      watcher?.close()
+      stopWatching()
     },
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseTemplate, type Template } from '../../core/template.js'
+import { regexField, templateField } from '../../config/content-schema.js'
 import { isValidTimeZone, parseLocalDateTime, validateCron } from '../../scheduler/calendar.js'
 import { parseDuration } from './duration.js'
 
@@ -9,15 +9,7 @@ import { parseDuration } from './duration.js'
  * because a misspelt key would otherwise be silently ignored.
  */
 
-const template = (...variables: string[]) =>
-  z.string().transform((source, ctx): Template => {
-    const parsed = parseTemplate(source, variables)
-    if ('error' in parsed) {
-      ctx.addIssue({ code: 'custom', message: parsed.error })
-      return z.NEVER
-    }
-    return parsed
-  })
+const template = templateField
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text)
@@ -31,14 +23,7 @@ const duration = z.string().transform((text, ctx) => {
   return ms
 })
 
-const regex = z.string().transform((source, ctx) => {
-  try {
-    return new RegExp(source, 'iu')
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` })
-    return z.NEVER
-  }
-})
+const regex = regexField
 
 const cron = z.string().superRefine((expr, ctx) => {
   const problem = validateCron(expr)
