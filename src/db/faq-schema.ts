@@ -7,7 +7,7 @@ export const faqGaps = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     roomId: text('room_id').notNull(),
     text: text('text').notNull(),
-    /** Topic tokens, space-separated, for grouping similar questions. */
+    /** Topic tokens, space-separated; empty when they are to be computed when the report is read. */
     tokens: text('tokens').notNull(),
     reason: text('reason').notNull(),
     at: integer('at').notNull(),

@@ -7,7 +7,6 @@ import type { GapReport } from './gap-report.js'
 import type { KbLibrary } from './kb-library.js'
 import { type Candidate, decide, type FaqDecision } from './matcher.js'
 import type { KbEntry } from './schema.js'
-import { topicTokens } from './text.js'
 
 /** How long a "which one did you mean?" stays open for the member's numbered reply. */
 const CHOICE_TTL_MS = 3 * 60_000
@@ -82,7 +81,7 @@ export class FaqService {
     }
     if (decision.reason === 'not-a-question') return false
     this.stats.unanswered++
-    this.gaps.record(room.id, maskPersonalData(message.text), topicTokens(message.text), decision.reason, now)
+    this.gaps.record(room.id, maskPersonalData(message.text), decision.reason, now)
     if (message.mentionsBot && settings.texts.noMatch) {
       ctx.send(
         renderTemplate(settings.texts.noMatch, {

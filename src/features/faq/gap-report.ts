@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.js'
+import { topicTokens } from './text.js'
 
 export interface GapCluster {
   count: number
@@ -40,8 +41,9 @@ export function createGapReport(db: Db) {
     insertAll(rows)
   }
   return {
-    record(roomId: string, maskedText: string, tokens: string[], reason: string, at: number): void {
-      buffer.push([roomId, maskedText.slice(0, 500), tokens.join(' '), reason, at])
+    /** Words are found when the report is read, not here: this runs for every unanswered question. */
+    record(roomId: string, maskedText: string, reason: string, at: number): void {
+      buffer.push([roomId, maskedText.slice(0, 500), '', reason, at])
       if (buffer.length >= 500) flush()
       else if (!timer) {
         timer = setTimeout(flush, FLUSH_EVERY_MS)
@@ -69,7 +71,7 @@ export function createGapReport(db: Db) {
       }
       const clusters: Cluster[] = []
       for (const row of rows) {
-        const tokens = new Set(row.tokens.split(' ').filter(Boolean))
+        const tokens = new Set(row.tokens ? row.tokens.split(' ').filter(Boolean) : topicTokens(row.text))
         const home = clusters.find((c) => jaccard(c.seed, tokens) >= 0.5)
         const target: Cluster = home ?? {
           words: new Map(),

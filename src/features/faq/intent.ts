@@ -6,6 +6,8 @@ const QUESTION_WORDS =
   /(怎么|怎样|咋|如何|为什么|为啥|什么(?![都也])|啥时候|啥|哪里|哪儿|哪个|哪些|哪|多少|多久|几(?!乎)|是否|能不能|能否|可不可以|可以不|行不行|有没有|是不是|会不会|要不要|需不需要|可以吗|行吗|对吗|好吗)/
 const REQUEST_WORDS =
   /(^求|请问|请教|求问|求助|求一|咨询|想问|想知道|问一下|问下|麻烦(?![了啦])|帮我|帮忙|告诉我|有人知道|谁知道)/
+const MARKER_CHARS =
+  /[怎咋如为為什啥哪多几幾是能可行有会會要需对對好吗嗎嘛么麼呢请請求咨想问問麻帮幫告谁誰各大你A-Za-zＡ-Ｚａ-ｚ]/
 const END_PARTICLE = /(吗|嘛|么|呢)\s*$/
 const ENGLISH_QUESTION = /\b(how|what|when|where|why|which|can i|could i|is there|do you|does it)\b/
 
@@ -16,6 +18,9 @@ const ENGLISH_QUESTION = /\b(how|what|when|where|why|which|can i|could i|is ther
  */
 export function isQuestion(text: string): boolean {
   if (/[?？]/.test(text)) return true
+  // Every marker below contains one of these characters (simplified or traditional) or a Latin
+  // letter; most chat lines have none, and this test is far cheaper than folding the text.
+  if (!MARKER_CHARS.test(text)) return false
   const folded = foldText(text)
   if (!folded) return false
   if (REQUEST_WORDS.test(folded) || QUESTION_WORDS.test(folded) || ENGLISH_QUESTION.test(folded)) return true
