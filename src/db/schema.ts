@@ -95,3 +95,4 @@ export const jobRegistry = sqliteTable('job_registry', {
 
 export * from './faq-schema.js'
 export * from './sop-schema.js'
+export * from './webhook-schema.js'

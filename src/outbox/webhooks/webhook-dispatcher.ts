@@ -1,0 +1,175 @@
+import type { Clock, TimerHandle } from '../../core/clock.js'
+import type { Logger } from '../../core/logger.js'
+import { signedHeaders } from './standard-webhooks.js'
+import type { DeliveryRow, WebhookOutbox } from './webhook-outbox.js'
+
+export interface WebhookEndpoint {
+  name: string
+  url: string
+  /** Signing secret (`whsec_<base64>` or plain text). */
+  secret: string
+  /** Event types this endpoint receives; `*` for all. */
+  events: string[]
+}
+
+export interface DispatcherOptions {
+  /** Per-request timeout (real time). */
+  timeoutMs?: number
+  /** Waits between attempts; the delivery is dead-lettered after the last. */
+  backoffMs?: number[]
+  random?: () => number
+}
+
+/** About a day of attempts, in the spirit of the Standard Webhooks retry schedule. */
+export const DEFAULT_BACKOFF_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]
+const MAX_RETRY_AFTER_MS = 86_400_000
+
+/**
+ * Delivers queued webhooks, one at a time, until each is acknowledged with a 2xx: signed
+ * Standard Webhooks headers with the same `webhook-id` on every attempt, a timeout per request,
+ * exponential backoff with jitter on the injected clock, `Retry-After` honoured, and a dead letter
+ * after the last attempt. Every attempt is logged. A crash mid-request only means that delivery is
+ * sent again after the restart, under the same id, for the receiver to dedupe.
+ */
+export class WebhookDispatcher {
+  private timer: TimerHandle | undefined
+  private running = false
+  private pumping: Promise<void> | undefined
+  private again = false
+  private readonly endpoints: Map<string, WebhookEndpoint>
+
+  constructor(
+    private readonly outbox: WebhookOutbox,
+    endpoints: WebhookEndpoint[],
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: DispatcherOptions = {},
+  ) {
+    this.endpoints = new Map(endpoints.map((e) => [e.name, e]))
+  }
+
+  /** Queues `payload` for every endpoint that takes `eventType`; joins the caller's transaction. */
+  publish(eventType: string, payload: unknown): string[] {
+    const now = this.clock.now()
+    const ids: string[] = []
+    for (const endpoint of this.endpoints.values()) {
+      if (!endpoint.events.includes('*') && !endpoint.events.includes(eventType)) continue
+      const body = JSON.stringify({ type: eventType, timestamp: new Date(now).toISOString(), data: payload })
+      ids.push(this.outbox.enqueue(endpoint.name, eventType, body, now))
+    }
+    if (ids.length > 0) queueMicrotask(() => this.wake())
+    return ids
+  }
+
+  start(): void {
+    this.running = true
+    this.wake()
+  }
+
+  stop(): void {
+    this.running = false
+    this.timer?.cancel()
+  }
+
+  /** Resolves when no delivery is in progress. */
+  async whenQuiet(): Promise<void> {
+    while (this.pumping) await this.pumping
+  }
+
+  wake(): void {
+    if (!this.running) return
+    if (this.pumping) {
+      // A timer or a publish arrived mid-pass: look at the queue again when this pass ends.
+      this.again = true
+      return
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined
+      if (this.again) {
+        this.again = false
+        this.wake()
+      }
+    })
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      if (!this.running) return
+      const batch = this.outbox.due(this.clock.now())
+      if (batch.length === 0) break
+      for (const delivery of batch) await this.attempt(delivery)
+    }
+    const next = this.outbox.nextDueAt()
+    this.timer?.cancel()
+    if (next !== undefined && this.running) {
+      this.timer = this.clock.setTimeout(() => this.wake(), Math.max(0, next - this.clock.now()))
+    }
+  }
+
+  private async attempt(delivery: DeliveryRow): Promise<void> {
+    const endpoint = this.endpoints.get(delivery.endpoint)
+    const n = delivery.attempts + 1
+    const now = this.clock.now()
+    if (!endpoint) {
+      this.outbox.markDead(delivery.id, n, `endpoint "${delivery.endpoint}" is no longer configured`)
+      return
+    }
+    const started = performance.now()
+    let status: number | null = null
+    let error: string | null = null
+    let retryAfterMs: number | undefined
+    try {
+      const response = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'qunbot-webhooks',
+          ...signedHeaders(endpoint.secret, delivery.id, Math.floor(now / 1000), delivery.body),
+        },
+        body: delivery.body,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      })
+      status = response.status
+      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now)
+      await response.arrayBuffer().catch(() => undefined)
+      if (!response.ok) error = `HTTP ${response.status}`
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+    }
+    const at = this.clock.now()
+    this.outbox.logAttempt(delivery.id, n, at, status, error, performance.now() - started)
+    if (error === null) {
+      this.outbox.markDelivered(delivery.id, n, at)
+      this.log.info(
+        { webhookId: delivery.id, endpoint: endpoint.name, event: delivery.eventType, attempt: n },
+        'webhook delivered',
+      )
+      return
+    }
+    const schedule = this.options.backoffMs ?? DEFAULT_BACKOFF_MS
+    const wait = schedule[n - 1]
+    if (wait === undefined || status === 410) {
+      this.outbox.markDead(delivery.id, n, error)
+      this.log.error(
+        { webhookId: delivery.id, endpoint: endpoint.name, attempts: n, error },
+        'webhook dead-lettered',
+      )
+      return
+    }
+    const jitter = 0.8 + 0.4 * (this.options.random ?? Math.random)()
+    const next = at + Math.max(Math.round(wait * jitter), retryAfterMs ?? 0)
+    this.outbox.reschedule(delivery.id, n, next, error)
+    this.log.warn(
+      { webhookId: delivery.id, endpoint: endpoint.name, attempt: n, error, retryAt: next },
+      'webhook failed; will retry',
+    )
+  }
+}
+
+/** `Retry-After` as seconds or an HTTP date, capped at a day; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined
+  const seconds = Number(value)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined
+}

@@ -1,0 +1,168 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../src/core/clock.js'
+import { silentLogger } from '../../src/core/logger.js'
+import { type Db, openDatabase } from '../../src/db/client.js'
+import { verify } from '../../src/outbox/webhooks/standard-webhooks.js'
+import { WebhookDispatcher } from '../../src/outbox/webhooks/webhook-dispatcher.js'
+import { createWebhookOutbox, type WebhookOutbox } from '../../src/outbox/webhooks/webhook-outbox.js'
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+
+interface Received {
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** A local receiver that answers with the next status in `script` (then 200). */
+async function startReceiver(script: { status: number; headers?: Record<string, string> }[]) {
+  const received: Received[] = []
+  const server: Server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      received.push({ headers: req.headers, body })
+      const next = script.shift() ?? { status: 200 }
+      res.writeHead(next.status, next.headers ?? {})
+      res.end()
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) }
+}
+
+describe('WebhookDispatcher', () => {
+  let db: Db
+  let outbox: WebhookOutbox
+  let clock: ManualClock
+
+  beforeEach(() => {
+    db = openDatabase(':memory:')
+    outbox = createWebhookOutbox(db)
+    clock = new ManualClock(Date.UTC(2026, 10, 23, 8, 0))
+  })
+  afterEach(() => db.$client.close())
+
+  async function run(dispatcher: WebhookDispatcher, ms: number) {
+    await clock.advance(ms)
+    await dispatcher.whenQuiet()
+  }
+
+  it('delivers a signed event whose signature verifies, with a stable webhook-id', async () => {
+    const receiver = await startReceiver([])
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      clock,
+      silentLogger,
+    )
+    dispatcher.start()
+    const [id] = dispatcher.publish('handoff.opened', { ticket: 1 })
+    await run(dispatcher, 0)
+    expect(receiver.received).toHaveLength(1)
+    const got = receiver.received[0] as Received
+    expect(got.headers['webhook-id']).toBe(id)
+    expect(verify(got.headers, got.body, [SECRET], clock.now())).toMatchObject({ ok: true, id })
+    expect(verify(got.headers, got.body.replace('1', '2'), [SECRET], clock.now())).toMatchObject({
+      ok: false,
+    })
+    expect(JSON.parse(got.body)).toMatchObject({ type: 'handoff.opened', data: { ticket: 1 } })
+    await receiver.close()
+  })
+
+  it('retries a 500 on the backoff schedule, then delivers once, logging every attempt', async () => {
+    const receiver = await startReceiver([{ status: 500 }, { status: 503 }])
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['handoff.opened'] }],
+      clock,
+      silentLogger,
+      {
+        backoffMs: [5_000, 60_000, 600_000],
+        random: () => 0.5,
+      },
+    )
+    dispatcher.start()
+    const [id] = dispatcher.publish('handoff.opened', { ticket: 7 })
+    dispatcher.publish('csat.submitted', { ignored: true })
+    await run(dispatcher, 0)
+    expect(receiver.received).toHaveLength(1)
+    await run(dispatcher, 4_999)
+    expect(receiver.received).toHaveLength(1)
+    await run(dispatcher, 1)
+    expect(receiver.received).toHaveLength(2)
+    await run(dispatcher, 60_000)
+    expect(receiver.received).toHaveLength(3)
+    await run(dispatcher, 24 * 3_600_000)
+    expect(receiver.received).toHaveLength(3)
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([id]))
+    expect(outbox.attempts(id ?? '').map((a) => a.statusCode)).toEqual([500, 503, 200])
+    expect(outbox.list('delivered').map((d) => d.id)).toEqual([id])
+    await receiver.close()
+  })
+
+  it('honours Retry-After and dead-letters after the last attempt', async () => {
+    const receiver = await startReceiver([
+      { status: 429, headers: { 'retry-after': '120' } },
+      { status: 500 },
+      { status: 500 },
+    ])
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      clock,
+      silentLogger,
+      {
+        backoffMs: [5_000, 5_000],
+        random: () => 0.5,
+      },
+    )
+    dispatcher.start()
+    const [id] = dispatcher.publish('handoff.sla_breached', {})
+    await run(dispatcher, 0)
+    await run(dispatcher, 119_000)
+    expect(receiver.received).toHaveLength(1)
+    await run(dispatcher, 1_000)
+    expect(receiver.received).toHaveLength(2)
+    await run(dispatcher, 5_000)
+    expect(receiver.received).toHaveLength(3)
+    await run(dispatcher, 3_600_000)
+    expect(receiver.received).toHaveLength(3)
+    expect(outbox.list('dead').map((d) => [d.id, d.attempts, d.lastError])).toEqual([[id, 3, 'HTTP 500']])
+    await receiver.close()
+  })
+
+  it('keeps a delivery pending while the receiver is unreachable and sends it after a restart', async () => {
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: 'http://127.0.0.1:9/none', secret: SECRET, events: ['*'] }],
+      clock,
+      silentLogger,
+      {
+        backoffMs: [5_000],
+        random: () => 0.5,
+      },
+    )
+    dispatcher.start()
+    const [id] = dispatcher.publish('handoff.message', { text: 'hi' })
+    await run(dispatcher, 0)
+    expect(outbox.list('pending').map((d) => d.id)).toEqual([id])
+    dispatcher.stop()
+    const receiver = await startReceiver([])
+    const restarted = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      clock,
+      silentLogger,
+    )
+    restarted.start()
+    await run(restarted, 5_000)
+    expect(outbox.list(undefined).map((d) => [d.status, d.lastError, d.nextAttemptAt - clock.now()])).toEqual(
+      [['delivered', null, expect.any(Number)]],
+    )
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([id])
+    await receiver.close()
+  })
+})
