@@ -152,6 +152,8 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
         return now
       },
       advance: async (ms) => {
+        // Events injected before the call are handled at the time they happened, not after the jump.
+        await waitQuiet(parts, Date.now() + 15_000)
         await manual.advance(ms)
         await waitQuiet(parts, Date.now() + 15_000)
         save()
@@ -223,6 +225,9 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
         await runtime.stopIntake()
         await drainSends(sender, config.shutdownDrainMs, isSim)
         sender.stop()
+        // A send in flight finishes (and is marked sent) before the database closes; otherwise it
+        // would be sent again after the restart.
+        await Promise.race([sender.whenQuiet(), new Promise((r) => setTimeout(r, 5_000).unref())])
         await runtime.stop()
         await platform.stop().catch((error) => logger.warn({ err: error }, 'platform did not stop cleanly'))
         if (world) writeSnapshot(snapshotFile, world.snapshot())

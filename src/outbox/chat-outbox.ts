@@ -33,9 +33,13 @@ export function createChatOutbox(db: Db) {
       AND NOT EXISTS (SELECT 1 FROM chat_outbox p
                       WHERE p.room_id = o.room_id AND p.status IN ('pending', 'sending') AND p.id < o.id)
     ORDER BY o.id LIMIT 1`)
-  const minNotBefore = db.$client.prepare(
-    `SELECT MIN(not_before) AS t FROM chat_outbox WHERE status = 'pending'`,
-  )
+  // Only chunks at the head of their group's queue can go; a chunk waiting behind one in backoff
+  // must not make the sender wake in a loop until that backoff ends.
+  const minNotBefore = db.$client.prepare(`
+    SELECT MIN(o.not_before) AS t FROM chat_outbox o
+    WHERE o.status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM chat_outbox p
+                      WHERE p.room_id = o.room_id AND p.status IN ('pending', 'sending') AND p.id < o.id)`)
 
   return {
     enqueue(roomId: string, chunks: OutgoingMessage[], now: number): number[] {

@@ -109,6 +109,11 @@ export class PacedSender implements SendPort {
     if (!this.running || !this.online || this.pumping) return
     this.pumping = Promise.resolve()
       .then(() => this.pump())
+      .catch((error) => {
+        // Storage failed mid-pass (disk full, database closing): the chunk stays queued; log and
+        // let the next wake try again rather than crash the process.
+        this.log.error({ err: error }, 'send pass failed; queued chunks stay queued')
+      })
       .finally(() => {
         this.pumping = undefined
       })

@@ -91,11 +91,11 @@ export class BotRuntime {
   readonly sink: PlatformSink = {
     message: (message) => this.handleMessage(message),
     membersJoined: (room, members, inviterId) =>
-      this.track(this.membership.joined(room, members, 'event', inviterId)),
-    membersLeft: (room, members) => this.track(this.membership.left(room, members, 'event')),
-    botJoinedRoom: (room) => this.track(this.membership.botJoinedRoom(room)),
-    roomTopicChanged: (room, oldTopic) => this.track(this.membership.renamed(room, oldTopic)),
-    loginChanged: (status) => this.track(this.onLogin(status)),
+      this.track(() => this.membership.joined(room, members, 'event', inviterId)),
+    membersLeft: (room, members) => this.track(() => this.membership.left(room, members, 'event')),
+    botJoinedRoom: (room) => this.track(() => this.membership.botJoinedRoom(room)),
+    roomTopicChanged: (room, oldTopic) => this.track(() => this.membership.renamed(room, oldTopic)),
+    loginChanged: (status) => this.track(() => this.onLogin(status)),
   }
 
   async start(): Promise<void> {
@@ -195,11 +195,12 @@ export class BotRuntime {
     }, this.options.reconcileIntervalMs)
   }
 
-  private async track(work: Promise<unknown>): Promise<void> {
+  /** Runs `work` only while accepting events, counted as in flight until it settles. */
+  private async track(work: () => Promise<unknown>): Promise<void> {
     if (!this.accepting) return
     const done = this.idle.begin()
     try {
-      await work
+      await work()
     } finally {
       done()
     }

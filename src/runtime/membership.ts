@@ -86,7 +86,12 @@ export class MembershipTracker {
       }
       const presentIds = new Set(present.map((m) => m.id))
       const arrivals = present.filter((m) => !known.has(m.id))
-      const leavers = [...known].filter((id) => !presentIds.has(id)).map((id) => ({ id, name: '' }))
+      // An empty list for a group we know has members is a platform hiccup, not everyone leaving
+      // (departures are also reported by room-leave events); acting on it would re-welcome them.
+      const leavers =
+        present.length === 0 && known.size > 0
+          ? []
+          : [...known].filter((id) => !presentIds.has(id)).map((id) => ({ id, name: '' }))
       if (arrivals.length > 0) await this.recordArrivals(room, arrivals, 'reconcile')
       if (leavers.length > 0) await this.recordDepartures(room, leavers, 'reconcile')
     })

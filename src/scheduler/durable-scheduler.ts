@@ -239,6 +239,17 @@ export class DurableScheduler {
             'several fire times fell due at once; running only the latest',
           )
         }
+        const lateBy = this.clock.now() - item.at
+        if (lateBy > this.options.graceMs) {
+          // The wake came far too late (host asleep, VM paused, clock stepped): a morning post at
+          // 3 am is worse than none, so the same grace rule as for missed runs at start applies.
+          this.skip(item.entry.job.key, [item.at])
+          this.log.warn(
+            { key: item.entry.job.key, fireAt: iso(item.at), lateBy },
+            'fire time reached beyond grace; skipped',
+          )
+          continue
+        }
         await this.runCalendar(item.entry.job, item.at)
       } else {
         await this.runState(item.entry, item.repeat)

@@ -56,8 +56,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { max: deps.rateLimitPerMinute, timeWindow: '1 minute' })
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return
-    if (request.routeOptions.config?.auth === 'public') return
+    // Decide on the matched route, not the raw URL: the router decodes the path, so a check on
+    // the URL text would let "/%61pi/..." through. Unmatched paths under /api also need the token.
+    const auth = request.routeOptions.config?.auth
+    if (auth === 'public') return
+    if (auth === undefined && !isApiPath(request.url)) return
     if (!isValidBearer(request.headers.authorization, deps.adminToken)) {
       return reply.code(401).send({
         error: 'Unauthorized',
@@ -86,6 +89,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   if (deps.webDir) await app.register(fastifyStatic, { root: deps.webDir, prefix: '/', index: 'index.html' })
   return app
+}
+
+function isApiPath(url: string): boolean {
+  const path = url.split('?')[0] ?? ''
+  try {
+    const decoded = decodeURIComponent(path)
+    return decoded === '/api' || decoded.startsWith('/api/')
+  } catch {
+    return true
+  }
 }
 
 function mountRoute(app: FastifyInstance, route: RouteDefinition): void {

@@ -28,6 +28,15 @@ describe('HTTP server', () => {
     }
   })
 
+  it('cannot be bypassed with a percent-encoded path', async () => {
+    for (const url of ['/%61pi/sim/rooms', '/api%2Fsim/rooms', '/%2561pi/sim/rooms', '/API/sim/rooms']) {
+      const res = await app.server.inject({ method: 'GET', url })
+      expect([401, 404], url).toContain(res.statusCode)
+      expect(res.body, url).not.toContain('"rooms"')
+    }
+    expect((await app.server.inject({ method: 'GET', url: '/%61pi/sim/rooms' })).statusCode).toBe(401)
+  })
+
   it('rejects a malformed body with 400 naming the field', async () => {
     const res = await app.api('POST', '/api/sim/rooms', { topic: 12 })
     expect(res.status).toBe(400)

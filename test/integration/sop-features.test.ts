@@ -263,6 +263,19 @@ describe('SOP features through the simulator', () => {
     expect((await bot()).at(-1)).toBe('@编辑 新版 2')
   })
 
+  it('welcomes someone who left within the batch window when they come back', async () => {
+    await addMember('来去匆匆')
+    app.sim.world.removeMember(roomId, ids['来去匆匆'] ?? '')
+    await app.sim.settle()
+    await app.sim.advance(31_000)
+    await app.sim.settle()
+    expect((await bot()).filter((t) => t.startsWith('欢迎'))).toEqual([])
+    app.sim.world.readdMember(roomId, ids['来去匆匆'] ?? '')
+    await app.sim.advance(31_000)
+    await app.sim.settle()
+    expect((await bot()).filter((t) => t.startsWith('欢迎'))).toEqual(['欢迎 来去匆匆'])
+  })
+
   it('picks up a saved file by itself, without a reload call', async () => {
     writeFileSync(join(sopDir, 'a.yaml'), BASE.replace('name: 功能SOP', 'name: 功能SOP第二版'))
     await vi.waitFor(

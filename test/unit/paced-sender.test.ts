@@ -144,3 +144,31 @@ describe('PacedSender', () => {
     expect(platform.delivered.map((d) => d.message.parts[0])).toEqual(['interrupted'])
   })
 })
+
+describe('PacedSender with a group in backoff', () => {
+  it('does not report the queue as due while the only sendable chunk waits behind a retry', async () => {
+    const db = openDatabase(':memory:')
+    const clock = new ManualClock()
+    const platform = new FakePlatform()
+    platform.failures.push({ error: new Error('network') })
+    const sender = new PacedSender(
+      createChatOutbox(db),
+      platform,
+      clock,
+      { ...pacing, jitterMs: 0 },
+      silentLogger,
+      () => 0.5,
+    )
+    sender.start()
+    sender.setOnline(true)
+    sender.send('a@chatroom', plainText('a1'))
+    sender.send('a@chatroom', plainText('a2'))
+    await sender.whenQuiet()
+    await Promise.resolve()
+    await sender.whenQuiet()
+    const due = sender.nextDueAt()
+    expect(due).toBeDefined()
+    expect(due ?? 0).toBeGreaterThan(clock.now())
+    db.$client.close()
+  })
+})

@@ -586,3 +586,13 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms)
   })
 })
+
+describe('decideCheckin when the last check-in is "after" today', () => {
+  it('answers already instead of paying again (time zone edited westward, clock stepped back)', () => {
+    expect(
+      decideCheckin({ lastDay: 20_100, lastStreak: 3, totalDays: 9 }, 20_099, { points: 5, streakBonus: {} }),
+    ).toEqual({
+      kind: 'already',
+    })
+  })
+})

@@ -2,7 +2,7 @@ import type { MessageContext } from '../../core/context.js'
 import type { Logger } from '../../core/logger.js'
 import { maskPersonalData } from '../../core/mask.js'
 import { renderTemplate } from '../../core/template.js'
-import { mentionThenText, type Room } from '../../core/types.js'
+import type { Room } from '../../core/types.js'
 import type { GapReport } from './gap-report.js'
 import type { KbLibrary } from './kb-library.js'
 import { type Candidate, decide, type FaqDecision } from './matcher.js'
@@ -105,7 +105,7 @@ export class FaqService {
     this.lastAnswered.set(key, ctx.now)
     this.stats.answered++
     ctx.log.debug({ entry: entry.id, score, reason }, 'FAQ answered')
-    ctx.send(mentionThenText([ctx.message.sender.id], entry.a))
+    ctx.reply(entry.a)
     if (entry.handoff) ctx.notes.set('handoffRequested', { reason: `faq:${entry.id}` })
     return true
   }

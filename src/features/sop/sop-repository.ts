@@ -34,7 +34,10 @@ export function createSopRepository(db: Db) {
       'SELECT room_id AS roomId, member_id AS id, name, joined_at AS joinedAt FROM sop_welcomes WHERE welcomed_at IS NULL AND suppressed = 0 ORDER BY joined_at',
     ),
     markWelcomed: sql.prepare(
-      'UPDATE sop_welcomes SET welcomed_at = ? WHERE room_id = ? AND welcomed_at IS NULL AND suppressed = 0',
+      'UPDATE sop_welcomes SET welcomed_at = ? WHERE room_id = ? AND member_id = ? AND welcomed_at IS NULL AND suppressed = 0',
+    ),
+    dropPendingWelcomes: sql.prepare(
+      'UPDATE sop_welcomes SET suppressed = 1 WHERE room_id = ? AND welcomed_at IS NULL AND suppressed = 0',
     ),
     newcomer: sql.prepare(
       'SELECT room_id AS roomId, member_id AS memberId, name, sop_name AS sopName, joined_at AS joinedAt, expires_at AS expiresAt, status FROM sop_newcomers WHERE room_id = ? AND member_id = ?',
@@ -142,8 +145,10 @@ export function createSopRepository(db: Db) {
     pendingWelcomes(): { roomId: string; id: string; name: string; joinedAt: number }[] {
       return q.pendingWelcomes.all() as { roomId: string; id: string; name: string; joinedAt: number }[]
     },
-    markWelcomed(roomId: string, now: number): void {
-      q.markWelcomed.run(now, roomId)
+    /** Closes a group's pending welcomes: `welcomedIds` get the welcome time, the others are dropped. */
+    closeWelcomes(roomId: string, welcomedIds: string[], now: number): void {
+      for (const id of welcomedIds) q.markWelcomed.run(now, roomId, id)
+      q.dropPendingWelcomes.run(roomId)
     },
 
     newcomer(roomId: string, memberId: string): NewcomerRow | undefined {

@@ -176,7 +176,7 @@ export class SopService {
         })
         return
       }
-      repo.recordCheckin(room.id, member.id, day, today, decision.streak, ctx.now)
+      if (!repo.recordCheckin(room.id, member.id, day, today, decision.streak, ctx.now)) return
       for (const award of decision.awards)
         repo.addPoints(room.id, member.id, award.delta, award.reason, ctx.now)
       this.say(room, checkin.reply, {
@@ -485,11 +485,16 @@ export class SopService {
       const first = members[0]?.joinedAt ?? now
       if (welcome && first + welcome.batchWindow > now) continue
       repo.transaction(() => {
-        repo.markWelcomed(roomId, now)
-        if (!bound || !welcome) return
         const present = new Set(this.deps.directory.activeMembers(roomId).map((m) => m.id))
-        const still = dedupe(members).filter((m) => present.has(m.id))
-        if (still.length === 0) return
+        const still = bound && welcome ? dedupe(members).filter((m) => present.has(m.id)) : []
+        // Only those actually welcomed count as welcomed; the rest are closed without a welcome,
+        // so someone who left within the window is welcomed when they come back.
+        repo.closeWelcomes(
+          roomId,
+          still.map((m) => m.id),
+          now,
+        )
+        if (!bound || !welcome || still.length === 0) return
         this.say(bound.room, welcome.text, {
           mentions: mentionList(still),
           names: still.map((m) => m.name).join('、'),

@@ -108,15 +108,21 @@ export class WechatyPlatform implements ChatPlatform {
 
   async members(roomId: string): Promise<Member[]> {
     const room = await this.bot.Room.find({ id: roomId })
-    if (!room) return []
+    // Throw rather than return a short list: reconciliation would read the missing members as
+    // departures and welcome them again when they reappear.
+    if (!room) throw new Error(`group ${roomId} could not be loaded`)
     // Ask the puppet for the list itself: Wechaty's cached member list can miss a dropped join,
     // which is exactly what reconciliation is for (and room.sync() trips a Wechaty dirty-event bug).
     const ids = await this.bot.puppet.roomMemberList(roomId)
     const selfId = this.bot.isLoggedIn ? this.bot.currentUser.id : undefined
-    const contacts = await Promise.all(
-      ids.filter((id) => id !== selfId).map((id) => this.bot.Contact.find({ id })),
-    )
-    return Promise.all(contacts.filter((c): c is Contact => c !== undefined).map((c) => toMember(room, c)))
+    const members: Member[] = []
+    for (const id of ids) {
+      if (id === selfId) continue
+      const contact = await this.bot.Contact.find({ id })
+      if (!contact) throw new Error(`member ${id} of group ${roomId} could not be loaded`)
+      members.push(await toMember(room, contact))
+    }
+    return members
   }
 
   async remove(roomId: string, memberId: string): Promise<void> {

@@ -37,7 +37,8 @@ export function decideCheckin(
   today: number,
   rules: { points: number; streakBonus: Record<string, number> },
 ): CheckinDecision {
-  if (history.lastDay === today) return { kind: 'already' }
+  // "Later than today" happens when the time zone is edited westward or the clock steps back.
+  if (history.lastDay !== undefined && history.lastDay >= today) return { kind: 'already' }
   const streak = history.lastDay === today - 1 ? history.lastStreak + 1 : 1
   const awards: { delta: number; reason: string }[] = []
   if (rules.points > 0) awards.push({ delta: rules.points, reason: 'checkin' })
