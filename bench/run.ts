@@ -223,7 +223,11 @@ async function main(): Promise<void> {
         rooms: () => membership.listRooms(),
         activeMembers: (roomId) => membership.activeMembers(roomId),
       },
-      content: { sopDir: join(dir, 'sop'), kbDir: join(dir, 'knowledge') },
+      content: {
+        sopDir: join(dir, 'sop'),
+        kbDir: join(dir, 'knowledge'),
+        handoffFile: join(dir, 'handoff.yaml'),
+      },
     })
     const stageOrder = [
       'guard',

@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/env.js'
 import { loadYamlFile } from '../config/load-yaml.js'
 import { type Clock, ManualClock, systemClock } from '../core/clock.js'
 import { QunbotError } from '../core/errors.js'
+import type { Feature } from '../core/feature.js'
 import { seededRandom } from '../core/random.js'
 import type { RouteDefinition } from '../core/route.js'
 import { type Db, openDatabase } from '../db/client.js'
@@ -65,6 +66,8 @@ export interface Qunbot {
   sender: PacedSender
   runtime: BotRuntime
   server: FastifyInstance
+  /** The plug-ins, in pipeline order. */
+  features: Feature[]
   /** Every HTTP route the server mounts (features' and the simulator's included). */
   routes: RouteDefinition[]
   /** Present when running with the mock puppet. */
@@ -124,7 +127,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
       rooms: () => membershipRepo.listRooms(),
       activeMembers: (roomId) => membershipRepo.activeMembers(roomId),
     },
-    content: { sopDir: config.sopDir, kbDir: config.kbDir },
+    content: { sopDir: config.sopDir, kbDir: config.kbDir, handoffFile: config.handoffFile },
   })
   const runtime = new BotRuntime({
     db,
@@ -198,6 +201,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     sender,
     runtime,
     server,
+    features,
     routes,
     ...(sim ? { sim } : {}),
     async start() {

@@ -58,6 +58,7 @@ export const envSchema = z
     }),
     QUNBOT_SOP_DIR: z.string().default('./sop'),
     QUNBOT_KB_DIR: z.string().default('./knowledge'),
+    QUNBOT_HANDOFF_FILE: z.string().default('./handoff.yaml'),
     QUNBOT_SIM_WORLD: z.string().default('./sim/world.yaml'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     QUNBOT_SEND_MIN_GAP_MS: intFrom('QUNBOT_SEND_MIN_GAP_MS', 0, 600_000, 2000),
@@ -87,6 +88,7 @@ export const envSchema = z
     adminToken: e.QUNBOT_ADMIN_TOKEN,
     sopDir: e.QUNBOT_SOP_DIR,
     kbDir: e.QUNBOT_KB_DIR,
+    handoffFile: e.QUNBOT_HANDOFF_FILE,
     simWorldFile: e.QUNBOT_SIM_WORLD,
     logLevel: e.LOG_LEVEL,
     pacing: {

@@ -29,7 +29,7 @@ export interface FeatureDeps {
   jobs: JobPort
   directory: MemberDirectoryPort
   /** Where operators' content lives. */
-  content: { sopDir: string; kbDir: string }
+  content: { sopDir: string; kbDir: string; handoffFile: string }
 }
 
 /**

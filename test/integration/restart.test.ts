@@ -45,7 +45,11 @@ describe('restart', () => {
         db,
         jobs: { setJobs() {}, poke() {} },
         directory: { rooms: () => [], activeMembers: () => [] },
-        content: { sopDir: join(dir, 'sop'), kbDir: join(dir, 'knowledge') },
+        content: {
+          sopDir: join(dir, 'sop'),
+          kbDir: join(dir, 'knowledge'),
+          handoffFile: join(dir, 'handoff.yaml'),
+        },
       }),
       staleMessageMs: 60_000,
       reconcileIntervalMs: 300_000,

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { formatProblem, parseYamlContent } from '../../src/config/load-yaml.js'
+import { parseDuration } from '../../src/core/duration.js'
 import { mentionList, parseTemplate, renderTemplate, type Template } from '../../src/core/template.js'
-import { parseDuration } from '../../src/features/sop/duration.js'
 import { bindSop } from '../../src/features/sop/engine/binding.js'
 import {
   type CheckinDecision,

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { regexField, templateField } from '../../config/content-schema.js'
+import { parseDuration } from '../../core/duration.js'
 import { isValidTimeZone, parseLocalDateTime, validateCron } from '../../scheduler/calendar.js'
-import { parseDuration } from './duration.js'
 
 /**
  * The SOP file format: one schema gives validation (with file:line:col through the loader), the

@@ -1,0 +1,46 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+/** A member handed to a person: at most one open ticket per (group, member). */
+export const tickets = sqliteTable(
+  'tickets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    roomId: text('room_id').notNull(),
+    memberId: text('member_id').notNull(),
+    memberName: text('member_name').notNull(),
+    status: text('status', {
+      enum: ['open', 'assigned', 'waiting_member', 'resolved', 'returned_to_bot'],
+    }).notNull(),
+    reason: text('reason').notNull(),
+    /** complaint (2) before question (1). */
+    priority: integer('priority').notNull(),
+    assignee: text('assignee'),
+    openedAt: integer('opened_at').notNull(),
+    firstResponseAt: integer('first_response_at'),
+    resolvedAt: integer('resolved_at'),
+    /** Set while the bot waits for the member's 1-5 rating after resolving. */
+    ratingAskedAt: integer('rating_asked_at'),
+    rating: integer('rating'),
+  },
+  (t) => [
+    index('tickets_member').on(t.roomId, t.memberId, t.status),
+    index('tickets_status').on(t.status, t.openedAt),
+  ],
+)
+
+/** The audit trail and transcript of a ticket (texts masked). */
+export const ticketEvents = sqliteTable(
+  'ticket_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ticketId: integer('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    /** opened, member_message, staff_reply, assigned, resolved, reopened, returned, rating */
+    kind: text('kind').notNull(),
+    actor: text('actor'),
+    text: text('text'),
+  },
+  (t) => [index('ticket_events_ticket').on(t.ticketId, t.at)],
+)

@@ -1,0 +1,114 @@
+import { z } from 'zod'
+import type { Clock } from '../../core/clock.js'
+import { defineRoute, HttpError, type RouteDefinition } from '../../core/route.js'
+import type { HandoffError, HandoffService } from './handoff-service.js'
+import type { Ticket, TicketRepository } from './ticket-repository.js'
+
+const idParams = z.strictObject({ id: z.coerce.number().int().min(1) })
+const staffBody = z.strictObject({ staff: z.string().trim().min(1).max(64).default('staff') })
+
+function result(outcome: Ticket | HandoffError) {
+  if (outcome === 'not-found') throw new HttpError(404, 'no such ticket')
+  if (outcome === 'closed')
+    throw new HttpError(409, 'the ticket is not open (or the member already has another open ticket)')
+  if (outcome === 'not-resolved') throw new HttpError(409, 'the ticket is not resolved')
+  return { status: 200, body: { ticket: outcome } }
+}
+
+/** The staff API: list tickets, open one, claim, reply into the group, resolve, return, reopen. */
+export function createHandoffRoutes(
+  service: HandoffService,
+  repo: TicketRepository,
+  clock: Clock,
+): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/handoff/tickets',
+      summary: 'Tickets, complaints first then oldest first',
+      query: z.strictObject({
+        status: z.enum(['open', 'assigned', 'waiting_member', 'resolved', 'returned_to_bot']).optional(),
+        roomId: z.string().min(1).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      handler: ({ query }) => ({ status: 200, body: { tickets: repo.list(query) } }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/handoff/tickets/:id',
+      summary: 'One ticket with its audit trail and transcript (masked)',
+      params: idParams,
+      handler: ({ params }) => {
+        const ticket = repo.get(params.id)
+        if (!ticket) throw new HttpError(404, 'no such ticket')
+        return { status: 200, body: { ticket, events: repo.events(params.id) } }
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/handoff/tickets',
+      summary: 'Open a ticket for a member (or get their open one)',
+      body: z.strictObject({
+        roomId: z.string().min(1),
+        roomTopic: z.string().default(''),
+        memberId: z.string().min(1),
+        memberName: z.string().default(''),
+        reason: z.string().trim().min(1).max(200),
+        priority: z.enum(['question', 'complaint']).default('question'),
+      }),
+      handler: ({ body }) => {
+        const ticket = service.open(
+          { id: body.roomId, topic: body.roomTopic },
+          { id: body.memberId, name: body.memberName },
+          `api:${body.reason}`,
+          body.priority === 'complaint' ? 2 : 1,
+          clock.now(),
+        )
+        return { status: 201, body: { ticket } }
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/handoff/tickets/:id/claim',
+      summary: 'Take a ticket',
+      params: idParams,
+      body: staffBody,
+      handler: ({ params, body }) => result(service.claim(params.id, body.staff, clock.now())),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/handoff/tickets/:id/reply',
+      summary: 'Reply: the bot posts the text into the group, @mentioning the member',
+      params: idParams,
+      body: z.strictObject({
+        text: z.string().trim().min(1).max(2000),
+        staff: z.string().trim().min(1).max(64).default('staff'),
+      }),
+      handler: ({ params, body }) => result(service.reply(params.id, body.staff, body.text, clock.now())),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/handoff/tickets/:id/resolve',
+      summary: 'Close the ticket; the bot asks the member for a 1-5 rating',
+      params: idParams,
+      body: staffBody,
+      handler: ({ params, body }) => result(service.resolve(params.id, body.staff, clock.now())),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/handoff/tickets/:id/return',
+      summary: 'Give the member back to the bot without a rating',
+      params: idParams,
+      body: staffBody,
+      handler: ({ params, body }) => result(service.returnToBot(params.id, body.staff, clock.now())),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/handoff/tickets/:id/reopen',
+      summary: 'Open a closed ticket again',
+      params: idParams,
+      body: staffBody,
+      handler: ({ params, body }) => result(service.reopen(params.id, body.staff, clock.now())),
+    }),
+  ]
+}

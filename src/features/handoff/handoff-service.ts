@@ -1,0 +1,269 @@
+import { DateTime } from 'luxon'
+import type { MessageContext } from '../../core/context.js'
+import type { SendPort } from '../../core/feature.js'
+import type { Logger } from '../../core/logger.js'
+import { maskPersonalData } from '../../core/mask.js'
+import { normalizeText } from '../../core/normalize-text.js'
+import { renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
+import type { Member, Room } from '../../core/types.js'
+import type { HandoffConfig } from './schema.js'
+import type { Ticket, TicketRepository } from './ticket-repository.js'
+
+/** Publishes an event to the configured webhook endpoints, inside the caller's transaction. */
+export interface EventPublisher {
+  publish(eventType: string, payload: unknown): string[]
+}
+
+const PRIORITY = { question: 1, complaint: 2 } as const
+
+export type HandoffError = 'not-found' | 'closed' | 'not-resolved'
+
+/**
+ * Hands members to a person and keeps the bot out of the way meanwhile. A ticket change, the
+ * group message it causes and its webhooks commit in one transaction (chat and webhook outboxes
+ * live in the same database), so a crash loses none of them.
+ */
+export class HandoffService {
+  private readonly unanswered = new Map<string, number[]>()
+
+  constructor(
+    private readonly config: () => HandoffConfig,
+    private readonly repo: TicketRepository,
+    private readonly sender: SendPort,
+    private readonly events: EventPublisher,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Before the other features: a rating reply, a message from a member with an open ticket
+   * (forwarded to staff, not answered by the bot), or a request for a person. True when handled.
+   */
+  handleBefore(ctx: MessageContext): boolean {
+    const { message, room, now } = ctx
+    const member = message.sender
+    const awaiting = this.repo.awaitingRating(room.id, member.id)
+    if (awaiting) {
+      const rating = Number(normalizeText(message.text))
+      if (Number.isInteger(rating) && rating >= 1 && rating <= 5) {
+        this.rate(awaiting, room, member, rating, now)
+        return true
+      }
+    }
+    const active = this.repo.active(room.id, member.id)
+    if (active) {
+      const text = maskPersonalData(message.text)
+      this.repo.transaction(() => {
+        this.repo.event(active.id, now, 'member_message', member.id, text)
+        if (active.status === 'waiting_member')
+          this.repo.setStatus(active.id, active.assignee ? 'assigned' : 'open')
+        this.events.publish('handoff.message', { ticket: this.describe(active), text })
+      })
+      return true
+    }
+    const trigger = this.trigger(message.text)
+    if (trigger) {
+      this.open(room, member, trigger.reason, trigger.priority, now, maskPersonalData(message.text))
+      return true
+    }
+    return false
+  }
+
+  /** After the other features: FAQ entries marked handoff, and repeated unanswered questions. */
+  handleAfter(ctx: MessageContext): void {
+    const { message, room, now } = ctx
+    const requested = ctx.notes.get('handoffRequested') as { reason: string } | undefined
+    if (requested) {
+      this.open(
+        room,
+        message.sender,
+        requested.reason,
+        PRIORITY.question,
+        now,
+        maskPersonalData(message.text),
+        false,
+      )
+      return
+    }
+    const rule = this.config().triggers.unansweredQuestions
+    const decision = ctx.notes.get('faq') as { kind: string; reason?: string } | undefined
+    if (!rule || !decision || decision.kind !== 'none' || decision.reason === 'not-a-question') return
+    const key = `${room.id}\u0000${message.sender.id}`
+    const recent = (this.unanswered.get(key) ?? []).filter((t) => now - t < rule.within)
+    recent.push(now)
+    this.unanswered.set(key, recent)
+    if (recent.length >= rule.count) {
+      this.unanswered.delete(key)
+      this.open(
+        room,
+        message.sender,
+        'unanswered-questions',
+        PRIORITY.question,
+        now,
+        maskPersonalData(message.text),
+      )
+    }
+  }
+
+  /** Opens a ticket (or returns the member's open one) and tells the member a person will reply. */
+  open(
+    room: Room,
+    member: Member,
+    reason: string,
+    priority: number,
+    now: number,
+    text?: string,
+    acknowledge = true,
+  ): Ticket {
+    return this.repo.transaction(() => {
+      const existing = this.repo.active(room.id, member.id)
+      if (existing) return existing
+      const ticket = this.repo.open(room.id, member.id, member.name, reason, priority, now)
+      this.repo.event(ticket.id, now, 'opened', member.id, text ?? null)
+      if (acknowledge) this.acknowledge(room, member, now)
+      this.events.publish('handoff.opened', { ticket: this.describe(ticket), room, text: text ?? null })
+      this.log.info({ ticketId: ticket.id, roomId: room.id, reason, priority }, 'handoff ticket opened')
+      return ticket
+    })
+  }
+
+  claim(id: number, staff: string, now: number): Ticket | HandoffError {
+    return this.change(id, (t) => {
+      if (!isActive(t)) return 'closed'
+      this.repo.assign(t.id, staff)
+      this.repo.event(t.id, now, 'assigned', staff, null)
+      this.events.publish('handoff.assigned', { ticket: this.describe({ ...t, assignee: staff }), staff })
+      return undefined
+    })
+  }
+
+  /** A staff reply: posted into the group @mentioning the member, through the paced sender. */
+  reply(id: number, staff: string, text: string, now: number): Ticket | HandoffError {
+    return this.change(id, (t) => {
+      if (!isActive(t)) return 'closed'
+      this.repo.firstResponse(t.id, now)
+      this.repo.setStatus(t.id, 'waiting_member')
+      this.repo.event(t.id, now, 'staff_reply', staff, maskPersonalData(text))
+      this.say(t.roomId, this.config().texts.staffReply, {
+        mention: [{ mention: t.memberId, name: t.memberName }],
+        text,
+      })
+      return undefined
+    })
+  }
+
+  resolve(id: number, staff: string, now: number): Ticket | HandoffError {
+    return this.change(id, (t) => {
+      if (!isActive(t)) return 'closed'
+      this.repo.resolve(t.id, now, true)
+      this.repo.event(t.id, now, 'resolved', staff, null)
+      this.say(t.roomId, this.config().texts.askRating, {
+        mention: [{ mention: t.memberId, name: t.memberName }],
+      })
+      this.events.publish('handoff.resolved', { ticket: this.describe(t), staff })
+      return undefined
+    })
+  }
+
+  /** Gives the member back to the bot without a rating (the question was not for a person). */
+  returnToBot(id: number, staff: string, now: number): Ticket | HandoffError {
+    return this.change(id, (t) => {
+      if (!isActive(t)) return 'closed'
+      this.repo.setStatus(t.id, 'returned_to_bot')
+      this.repo.event(t.id, now, 'returned', staff, null)
+      return undefined
+    })
+  }
+
+  reopen(id: number, staff: string, now: number): Ticket | HandoffError {
+    return this.change(id, (t) => {
+      if (isActive(t)) return undefined
+      if (this.repo.active(t.roomId, t.memberId)) return 'closed'
+      this.repo.reopen(t.id)
+      this.repo.event(t.id, now, 'reopened', staff, null)
+      return undefined
+    })
+  }
+
+  private rate(ticket: Ticket, room: Room, member: Member, rating: number, now: number): void {
+    this.repo.transaction(() => {
+      if (!this.repo.rate(ticket.id, rating)) return
+      this.repo.event(ticket.id, now, 'rating', member.id, String(rating))
+      this.events.publish('csat.submitted', { ticket: this.describe(ticket), rating })
+      const thanks = this.config().texts.thanks
+      if (thanks) this.say(room.id, thanks, { mention: [{ mention: member.id, name: member.name }], rating })
+    })
+  }
+
+  private acknowledge(room: Room, member: Member, now: number): void {
+    const config = this.config()
+    const mention = [{ mention: member.id, name: member.name }]
+    const hours = config.businessHours
+    const next = hours ? nextOpening(hours, now) : undefined
+    if (next !== undefined && hours && config.texts.openedAfterHours) {
+      this.say(room.id, config.texts.openedAfterHours, {
+        mention,
+        next: DateTime.fromMillis(next, { zone: hours.timezone }).toFormat('MM-dd HH:mm'),
+        hours: `${hours.start}-${hours.end}`,
+      })
+      return
+    }
+    this.say(room.id, config.texts.opened, { mention, eta: Math.round(config.expectedResponse / 60_000) })
+  }
+
+  private trigger(text: string): { reason: string; priority: number } | undefined {
+    const { keywords, complaintWords, complaintThreshold } = this.config().triggers
+    const folded = normalizeText(text)
+    const complaints = complaintWords.filter((w) => folded.includes(normalizeText(w))).length
+    const priority = complaints > 0 ? PRIORITY.complaint : PRIORITY.question
+    const keyword = keywords.find((k) => folded.includes(normalizeText(k)))
+    if (keyword) return { reason: `keyword:${keyword}`, priority }
+    if (complaintThreshold > 0 && complaints >= complaintThreshold) return { reason: 'complaint', priority }
+    return undefined
+  }
+
+  private change(id: number, work: (t: Ticket) => HandoffError | undefined): Ticket | HandoffError {
+    return this.repo.transaction(() => {
+      const ticket = this.repo.get(id)
+      if (!ticket) return 'not-found'
+      return work(ticket) ?? (this.repo.get(id) as Ticket)
+    })
+  }
+
+  private say(roomId: string, template: Template, values: Record<string, TemplateValue>): void {
+    this.sender.send(roomId, renderTemplate(template, values))
+  }
+
+  private describe(t: Ticket) {
+    return {
+      id: t.id,
+      roomId: t.roomId,
+      memberId: t.memberId,
+      memberName: t.memberName,
+      status: t.status,
+      reason: t.reason,
+      priority: t.priority === PRIORITY.complaint ? 'complaint' : 'question',
+      openedAt: new Date(t.openedAt).toISOString(),
+    }
+  }
+}
+
+const isActive = (t: Ticket) =>
+  t.status === 'open' || t.status === 'assigned' || t.status === 'waiting_member'
+
+/** The next start of business hours after `now`, or undefined when `now` is within them. */
+export function nextOpening(
+  hours: NonNullable<HandoffConfig['businessHours']>,
+  now: number,
+): number | undefined {
+  const local = DateTime.fromMillis(now, { zone: hours.timezone })
+  const [sh = 0, sm = 0] = hours.start.split(':').map(Number)
+  const [eh = 0, em = 0] = hours.end.split(':').map(Number)
+  const minutes = local.hour * 60 + local.minute
+  if (hours.days.includes(local.weekday) && minutes >= sh * 60 + sm && minutes < eh * 60 + em)
+    return undefined
+  for (let d = 0; d <= 7; d++) {
+    const day = local.plus({ days: d }).set({ hour: sh, minute: sm, second: 0, millisecond: 0 })
+    if (day.toMillis() > now && hours.days.includes(day.weekday)) return day.toMillis()
+  }
+  return undefined
+}

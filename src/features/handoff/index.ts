@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs'
+import { loadYamlFile } from '../../config/load-yaml.js'
+import type { Feature, FeatureDeps } from '../../core/feature.js'
+import { WebhookDispatcher } from '../../outbox/webhooks/webhook-dispatcher.js'
+import { createWebhookOutbox } from '../../outbox/webhooks/webhook-outbox.js'
+import { createHandoffRoutes } from './handoff-routes.js'
+import { HandoffService } from './handoff-service.js'
+import { type HandoffConfig, handoffConfigSchema } from './schema.js'
+import { createTicketRepository } from './ticket-repository.js'
+
+/**
+ * Human handoff (转人工): tickets, signed webhooks to staff, staff replies into the group, and a
+ * rating afterwards. It wraps the later stages: it sees a message first (ratings, members with an
+ * open ticket, requests for a person) and again after them (FAQ entries marked handoff,
+ * repeated unanswered questions). Without `handoff.yaml` it stays out of the way.
+ */
+export function createHandoffFeature(
+  deps: FeatureDeps,
+): Feature & { service: HandoffService; dispatcher: WebhookDispatcher } {
+  const log = deps.log.child({ feature: 'handoff' })
+  const file = deps.content.handoffFile
+  const config: HandoffConfig | undefined = existsSync(file)
+    ? loadYamlFile(file, handoffConfigSchema)
+    : undefined
+  const endpoints = (config?.webhooks ?? []).map((w) => ({ ...w, secret: resolveSecret(w.secret) }))
+  const dispatcher = new WebhookDispatcher(createWebhookOutbox(deps.db), endpoints, deps.clock, log)
+  const repo = createTicketRepository(deps.db)
+  const service = new HandoffService(() => config as HandoffConfig, repo, deps.sender, dispatcher, log)
+  return {
+    name: 'handoff',
+    service,
+    dispatcher,
+    middleware: async (ctx, next) => {
+      if (!config) return next()
+      if (service.handleBefore(ctx)) return
+      await next()
+      service.handleAfter(ctx)
+    },
+    routes: createHandoffRoutes(service, repo, deps.clock),
+    start() {
+      dispatcher.start()
+    },
+    stop() {
+      dispatcher.stop()
+    },
+  }
+}
+
+/** `env:NAME` reads the secret from the environment, so it need not sit in a file. */
+function resolveSecret(secret: string): string {
+  if (!secret.startsWith('env:')) return secret
+  const value = process.env[secret.slice(4)]
+  if (!value) throw new Error(`webhook secret ${secret} is not set in the environment`)
+  return value
+}

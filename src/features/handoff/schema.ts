@@ -1,0 +1,63 @@
+import { z } from 'zod'
+import { templateField } from '../../config/content-schema.js'
+import { parseDuration } from '../../core/duration.js'
+import { isValidTimeZone } from '../../scheduler/calendar.js'
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text)
+  if (!ms) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write 15m, 2h, 1d` })
+    return z.NEVER
+  }
+  return ms
+})
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write a time as HH:mm')
+
+/** `handoff.yaml`: when a member is handed to a person, and what the bot says meanwhile. */
+export const handoffConfigSchema = z.strictObject({
+  triggers: z
+    .strictObject({
+      /** A message containing one of these asks for a person. */
+      keywords: z.array(z.string().trim().min(1)).default([]),
+      /** Anger and complaint words: they make a ticket a complaint, and enough of them open one. */
+      complaintWords: z.array(z.string().trim().min(1)).default([]),
+      /** How many complaint words in one message open a ticket by themselves (0: never). */
+      complaintThreshold: z.number().int().min(0).max(20).default(2),
+      /** This many unanswered questions from one member within `within` open a ticket. */
+      unansweredQuestions: z
+        .strictObject({ count: z.number().int().min(2).max(20), within: duration })
+        .optional(),
+    })
+    .prefault({}),
+  businessHours: z
+    .strictObject({
+      timezone: z.string().refine(isValidTimeZone, 'unknown time zone'),
+      /** ISO weekdays, 1 = Monday. */
+      days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5, 6, 7]),
+      start: clockTime,
+      end: clockTime,
+    })
+    .optional(),
+  /** What the bot promises during business hours. */
+  expectedResponse: duration.prefault('15m'),
+  texts: z.strictObject({
+    opened: templateField('mention', 'eta'),
+    openedAfterHours: templateField('mention', 'next', 'hours').optional(),
+    staffReply: templateField('mention', 'text').prefault('{mention} {text}'),
+    askRating: templateField('mention'),
+    thanks: templateField('mention', 'rating').optional(),
+  }),
+  webhooks: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+        url: z.url(),
+        /** The signing secret, or env:NAME to read it from the environment. */
+        secret: z.string().min(1),
+        events: z.array(z.string().min(1)).default(['*']),
+      }),
+    )
+    .default([]),
+})
+
+export type HandoffConfig = z.output<typeof handoffConfigSchema>

@@ -1,0 +1,121 @@
+import type { Db } from '../../db/client.js'
+
+export type TicketStatus = 'open' | 'assigned' | 'waiting_member' | 'resolved' | 'returned_to_bot'
+export const ACTIVE: readonly TicketStatus[] = ['open', 'assigned', 'waiting_member']
+
+export interface Ticket {
+  id: number
+  roomId: string
+  memberId: string
+  memberName: string
+  status: TicketStatus
+  reason: string
+  priority: number
+  assignee: string | null
+  openedAt: number
+  firstResponseAt: number | null
+  resolvedAt: number | null
+  ratingAskedAt: number | null
+  rating: number | null
+}
+
+const COLUMNS = `id, room_id AS roomId, member_id AS memberId, member_name AS memberName, status, reason, priority,
+  assignee, opened_at AS openedAt, first_response_at AS firstResponseAt, resolved_at AS resolvedAt,
+  rating_asked_at AS ratingAskedAt, rating`
+
+/** Tickets and their audit trail. */
+export function createTicketRepository(db: Db) {
+  const sql = db.$client
+  const q = {
+    active: sql.prepare(
+      `SELECT ${COLUMNS} FROM tickets WHERE room_id = ? AND member_id = ? AND status IN ('open', 'assigned', 'waiting_member') LIMIT 1`,
+    ),
+    awaitingRating: sql.prepare(
+      `SELECT ${COLUMNS} FROM tickets WHERE room_id = ? AND member_id = ? AND status = 'resolved' AND rating_asked_at IS NOT NULL AND rating IS NULL ORDER BY resolved_at DESC LIMIT 1`,
+    ),
+    byId: sql.prepare(`SELECT ${COLUMNS} FROM tickets WHERE id = ?`),
+    list: sql.prepare(
+      `SELECT ${COLUMNS} FROM tickets WHERE (? IS NULL OR status = ?) AND (? IS NULL OR room_id = ?) ORDER BY priority DESC, opened_at LIMIT ?`,
+    ),
+    insert: sql.prepare(
+      "INSERT INTO tickets (room_id, member_id, member_name, status, reason, priority, opened_at) VALUES (?, ?, ?, 'open', ?, ?, ?)",
+    ),
+    event: sql.prepare('INSERT INTO ticket_events (ticket_id, at, kind, actor, text) VALUES (?, ?, ?, ?, ?)'),
+    events: sql.prepare(
+      'SELECT at, kind, actor, text FROM ticket_events WHERE ticket_id = ? ORDER BY at, id',
+    ),
+    setStatus: sql.prepare('UPDATE tickets SET status = ? WHERE id = ?'),
+    assign: sql.prepare("UPDATE tickets SET status = 'assigned', assignee = ? WHERE id = ?"),
+    firstResponse: sql.prepare(
+      'UPDATE tickets SET first_response_at = coalesce(first_response_at, ?) WHERE id = ?',
+    ),
+    resolve: sql.prepare(
+      "UPDATE tickets SET status = 'resolved', resolved_at = ?, rating_asked_at = ? WHERE id = ?",
+    ),
+    reopen: sql.prepare(
+      "UPDATE tickets SET status = 'open', resolved_at = NULL, rating_asked_at = NULL WHERE id = ?",
+    ),
+    rate: sql.prepare('UPDATE tickets SET rating = ? WHERE id = ? AND rating IS NULL'),
+  }
+  return {
+    transaction<T>(work: () => T): T {
+      return sql.transaction(work)()
+    },
+    active(roomId: string, memberId: string): Ticket | undefined {
+      return q.active.get(roomId, memberId) as Ticket | undefined
+    },
+    awaitingRating(roomId: string, memberId: string): Ticket | undefined {
+      return q.awaitingRating.get(roomId, memberId) as Ticket | undefined
+    },
+    get(id: number): Ticket | undefined {
+      return q.byId.get(id) as Ticket | undefined
+    },
+    list(filter: { status?: TicketStatus; roomId?: string; limit?: number }): Ticket[] {
+      const s = filter.status ?? null
+      const r = filter.roomId ?? null
+      return q.list.all(s, s, r, r, filter.limit ?? 100) as Ticket[]
+    },
+    open(
+      roomId: string,
+      memberId: string,
+      memberName: string,
+      reason: string,
+      priority: number,
+      now: number,
+    ): Ticket {
+      const id = Number(q.insert.run(roomId, memberId, memberName, reason, priority, now).lastInsertRowid)
+      return this.get(id) as Ticket
+    },
+    event(ticketId: number, at: number, kind: string, actor: string | null, text: string | null): void {
+      q.event.run(ticketId, at, kind, actor, text)
+    },
+    events(ticketId: number): { at: number; kind: string; actor: string | null; text: string | null }[] {
+      return q.events.all(ticketId) as {
+        at: number
+        kind: string
+        actor: string | null
+        text: string | null
+      }[]
+    },
+    setStatus(id: number, status: TicketStatus): void {
+      q.setStatus.run(status, id)
+    },
+    assign(id: number, assignee: string): void {
+      q.assign.run(assignee, id)
+    },
+    firstResponse(id: number, at: number): void {
+      q.firstResponse.run(at, id)
+    },
+    resolve(id: number, at: number, askRating: boolean): void {
+      q.resolve.run(at, askRating ? at : null, id)
+    },
+    reopen(id: number): void {
+      q.reopen.run(id)
+    },
+    rate(id: number, rating: number): boolean {
+      return q.rate.run(rating, id).changes > 0
+    },
+  }
+}
+
+export type TicketRepository = ReturnType<typeof createTicketRepository>

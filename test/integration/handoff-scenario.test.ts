@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verify } from '../../src/outbox/webhooks/standard-webhooks.js'
+import type { WebhookDispatcher } from '../../src/outbox/webhooks/webhook-dispatcher.js'
+import { startTestApp, type TestApp } from '../helpers/test-app.js'
+
+const SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLXF1bmJvdC1oYW5kb2Zm'
+type Line = { fromName: string; text: string; self: boolean }
+type Delivery = { headers: IncomingHttpHeaders; body: string }
+
+/** Handoff through the simulator, with a local staff webhook receiver. */
+describe('handoff through the simulator', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qunbot-handoff-'))
+  const deliveries: Delivery[] = []
+  let server: Server
+  let app: TestApp
+  let roomId: string
+  let member: string
+
+  const bot = async () =>
+    ((await app.api('GET', `/api/sim/rooms/${roomId}/messages`)).body.messages as Line[])
+      .filter((m) => m.self)
+      .map((m) => m.text)
+  const say = async (text: string) => {
+    await app.api('POST', `/api/sim/rooms/${roomId}/messages`, { from: member, text })
+    await app.api('POST', '/api/sim/settle')
+    await (
+      app.features.find((f) => f.name === 'handoff') as unknown as { dispatcher: WebhookDispatcher }
+    ).dispatcher.whenQuiet()
+  }
+  const events = () => deliveries.map((d) => JSON.parse(d.body).type as string)
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        deliveries.push({ headers: req.headers, body })
+        res.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/staff`
+    writeFileSync(
+      join(dir, 'handoff.yaml'),
+      [
+        'triggers:',
+        '  keywords: [转人工]',
+        'texts:',
+        '  opened: "{mention} 已转人工，预计 {eta} 分钟内回复"',
+        '  askRating: "{mention} 请打分 1-5"',
+        '  thanks: "{mention} 谢谢你的 {rating} 分"',
+        'webhooks:',
+        `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"] }`,
+      ].join('\n'),
+    )
+    app = await startTestApp({ QUNBOT_HANDOFF_FILE: join(dir, 'handoff.yaml'), QUNBOT_SEND_JITTER_MS: '0' })
+    const room = (await app.api('POST', '/api/sim/rooms', { topic: '服务群', members: ['小李'] })).body
+    roomId = room.id
+    member = room.members[0].id
+    await app.api('POST', '/api/sim/settle')
+  })
+  afterAll(async () => {
+    await app.close()
+    await new Promise<void>((r) => server.close(() => r()))
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('acknowledges 转人工 once in the group and delivers one signed handoff.opened', async () => {
+    await say('我要转人工')
+    expect(await bot()).toEqual(['@小李 已转人工，预计 15 分钟内回复'])
+    expect(events()).toEqual(['handoff.opened'])
+    const [opened] = deliveries
+    expect(verify(opened?.headers ?? {}, opened?.body ?? '', [SECRET], app.clock.now())).toMatchObject({
+      ok: true,
+    })
+  })
+
+  it('does not auto-answer the member while the ticket is open, and forwards the message to staff', async () => {
+    await say('请问直播回放在哪里看？')
+    expect(await bot()).toHaveLength(1)
+    expect(events()).toEqual(['handoff.opened', 'handoff.message'])
+  })
+
+  it('posts the staff reply into the group mentioning the member', async () => {
+    const [ticket] = (await app.api('GET', '/api/handoff/tickets?status=open')).body.tickets
+    const res = await app.api('POST', `/api/handoff/tickets/${ticket.id}/reply`, {
+      text: '回放在课程页「往期直播」里',
+      staff: '客服小王',
+    })
+    expect(res.status).toBe(200)
+    await app.api('POST', '/api/sim/settle')
+    expect((await bot()).at(-1)).toBe('@小李 回放在课程页「往期直播」里')
+    expect(res.body.ticket).toMatchObject({ status: 'waiting_member', firstResponseAt: expect.any(Number) })
+  })
+
+  it('asks for a rating on resolve and records and delivers the member answer once', async () => {
+    const [ticket] = (await app.api('GET', '/api/handoff/tickets?status=waiting_member')).body.tickets
+    expect(
+      (await app.api('POST', `/api/handoff/tickets/${ticket.id}/resolve`, { staff: '客服小王' })).status,
+    ).toBe(200)
+    await app.api('POST', '/api/sim/settle')
+    expect((await bot()).at(-1)).toBe('@小李 请打分 1-5')
+    await say('5')
+    await say('5')
+    expect((await bot()).filter((t) => t.includes('谢谢'))).toEqual(['@小李 谢谢你的 5 分'])
+    expect(events().filter((e) => e === 'csat.submitted')).toHaveLength(1)
+    const stored = await app.api('GET', `/api/handoff/tickets/${ticket.id}`)
+    expect(stored.body.ticket).toMatchObject({ status: 'resolved', rating: 5 })
+    expect(stored.body.events.map((e: { kind: string }) => e.kind)).toEqual([
+      'opened',
+      'member_message',
+      'staff_reply',
+      'resolved',
+      'rating',
+    ])
+    expect(new Set(deliveries.map((d) => d.headers['webhook-id'])).size).toBe(deliveries.length)
+  })
+
+  it('answers a malformed staff call with 400 and an unknown ticket with 404', async () => {
+    expect((await app.api('POST', '/api/handoff/tickets/999/reply', { text: 'x' })).status).toBe(404)
+    expect((await app.api('POST', '/api/handoff/tickets/1/reply', { words: 'x' })).status).toBe(400)
+  })
+})
