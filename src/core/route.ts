@@ -25,6 +25,10 @@ export interface RouteDefinition<
     params: z.output<P>
     query: z.output<Q>
     body: z.output<B>
+    /** Request headers, lower-case names (signature checks read them). */
+    headers: Record<string, string | string[] | undefined>
+    /** The body exactly as received, for signature checks ('' when there was none). */
+    rawBody: string
   }): Promise<RouteResult> | RouteResult
 }
 

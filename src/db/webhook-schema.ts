@@ -36,3 +36,9 @@ export const webhookAttempts = sqliteTable(
   },
   (t) => [index('webhook_attempts_delivery').on(t.deliveryId)],
 )
+
+/** Ids of signed inbound webhooks already accepted: a replay of one is rejected. */
+export const inboundWebhookIds = sqliteTable('inbound_webhook_ids', {
+  id: text('id').primaryKey(),
+  receivedAt: integer('received_at').notNull(),
+})

@@ -85,6 +85,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       .send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   )
 
+  // Keep the exact JSON text as well as the parsed body: signed webhooks are verified on the bytes.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+    const raw = String(text)
+    ;(request as unknown as { rawBody: string }).rawBody = raw
+    if (raw.length === 0) return done(null, undefined)
+    try {
+      done(null, JSON.parse(raw))
+    } catch {
+      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }), undefined)
+    }
+  })
+
   for (const route of deps.routes) mountRoute(app, route)
 
   if (deps.webDir) await app.register(fastifyStatic, { root: deps.webDir, prefix: '/', index: 'index.html' })
@@ -113,7 +126,8 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition): void {
       const query = parsePart(route.query, request.query, 'query', problems)
       const body = parsePart(route.body, request.body, 'body', problems)
       if (problems.length > 0) return badRequest(reply, problems)
-      const result = await route.handler({ params, query, body } as never)
+      const rawBody = (request as unknown as { rawBody?: string }).rawBody ?? ''
+      const result = await route.handler({ params, query, body, headers: request.headers, rawBody } as never)
       reply.code(result.status)
       return result.body === undefined ? reply.send() : reply.send(result.body)
     },

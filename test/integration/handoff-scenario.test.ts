@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verify } from '../../src/outbox/webhooks/standard-webhooks.js'
+import { signedHeaders, verify } from '../../src/outbox/webhooks/standard-webhooks.js'
 import type { WebhookDispatcher } from '../../src/outbox/webhooks/webhook-dispatcher.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
@@ -54,6 +54,8 @@ describe('handoff through the simulator', () => {
         '  opened: "{mention} 已转人工，预计 {eta} 分钟内回复"',
         '  askRating: "{mention} 请打分 1-5"',
         '  thanks: "{mention} 谢谢你的 {rating} 分"',
+        'inbound:',
+        `  secrets: ["${SECRET}"]`,
         'webhooks:',
         `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"] }`,
       ].join('\n'),
@@ -119,6 +121,36 @@ describe('handoff through the simulator', () => {
       'rating',
     ])
     expect(new Set(deliveries.map((d) => d.headers['webhook-id'])).size).toBe(deliveries.length)
+  })
+
+  it('accepts a signed inbound reply once and rejects tampered, stale and replayed ones', async () => {
+    await say('转人工，课程打不开')
+    const [ticket] = (await app.api('GET', '/api/handoff/tickets?status=open')).body.tickets
+    const body = JSON.stringify({
+      action: 'reply',
+      ticketId: ticket.id,
+      text: '请更新到最新版 app 再试',
+      staff: '工单系统',
+    })
+    const now = Math.floor(app.clock.now() / 1000)
+    const post = (headers: Record<string, string>, payload = body) =>
+      app.server.inject({
+        method: 'POST',
+        url: '/api/handoff/inbound',
+        headers: { 'content-type': 'application/json', ...headers },
+        payload,
+      })
+    const signed = signedHeaders(SECRET, 'msg_inbound_1', now, body)
+    expect((await post(signed, body.replace('最新版', '旧版'))).statusCode).toBe(401)
+    expect((await post(signedHeaders(SECRET, 'msg_inbound_2', now - 600, body))).statusCode).toBe(401)
+    expect((await post(signedHeaders('whsec_b3RoZXI=', 'msg_inbound_3', now, body))).statusCode).toBe(401)
+    const accepted = await post(signed)
+    expect(accepted.statusCode).toBe(200)
+    const replay = await post(signed)
+    expect(replay.statusCode).toBe(401)
+    expect(replay.json().message).toContain('already received')
+    await app.api('POST', '/api/sim/settle')
+    expect((await bot()).filter((t) => t.includes('最新版'))).toEqual(['@小李 请更新到最新版 app 再试'])
   })
 
   it('answers a malformed staff call with 400 and an unknown ticket with 404', async () => {

@@ -15,13 +15,52 @@ function result(outcome: Ticket | HandoffError) {
   return { status: 200, body: { ticket: outcome } }
 }
 
+const staffName = z.string().min(1).max(64).default('staff')
+const inboundBody = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('reply'),
+    ticketId: z.number().int().min(1),
+    text: z.string().trim().min(1).max(2000),
+    staff: staffName,
+  }),
+  z.strictObject({ action: z.literal('claim'), ticketId: z.number().int().min(1), staff: staffName }),
+  z.strictObject({ action: z.literal('resolve'), ticketId: z.number().int().min(1), staff: staffName }),
+])
+
+/** Accepts a signed inbound webhook once: verifies it and remembers its id. */
+export interface InboundGate {
+  accept(
+    headers: Record<string, string | string[] | undefined>,
+    rawBody: string,
+  ): { ok: true } | { ok: false; reason: string }
+}
+
 /** The staff API: list tickets, open one, claim, reply into the group, resolve, return, reopen. */
 export function createHandoffRoutes(
   service: HandoffService,
   repo: TicketRepository,
   clock: Clock,
+  inbound?: InboundGate,
 ): RouteDefinition[] {
   return [
+    defineRoute({
+      method: 'POST',
+      path: '/api/handoff/inbound',
+      summary: 'Signed webhook from a staff system: reply, claim or resolve (Standard Webhooks signature)',
+      auth: 'public',
+      body: inboundBody,
+      bodyLimit: 64 * 1024,
+      handler: ({ body, headers, rawBody }) => {
+        if (!inbound)
+          throw new HttpError(404, 'inbound webhooks are not configured (handoff.yaml: inbound.secrets)')
+        const accepted = inbound.accept(headers, rawBody)
+        if (!accepted.ok) throw new HttpError(401, `webhook rejected: ${accepted.reason}`)
+        const now = clock.now()
+        if (body.action === 'reply') return result(service.reply(body.ticketId, body.staff, body.text, now))
+        if (body.action === 'claim') return result(service.claim(body.ticketId, body.staff, now))
+        return result(service.resolve(body.ticketId, body.staff, now))
+      },
+    }),
     defineRoute({
       method: 'GET',
       path: '/api/handoff/tickets',

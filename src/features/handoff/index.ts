@@ -5,6 +5,7 @@ import { WebhookDispatcher } from '../../outbox/webhooks/webhook-dispatcher.js'
 import { createWebhookOutbox } from '../../outbox/webhooks/webhook-outbox.js'
 import { createHandoffRoutes } from './handoff-routes.js'
 import { HandoffService } from './handoff-service.js'
+import { createInboundGate } from './inbound-gate.js'
 import { type HandoffConfig, handoffConfigSchema } from './schema.js'
 import { createTicketRepository } from './ticket-repository.js'
 
@@ -36,7 +37,19 @@ export function createHandoffFeature(
       await next()
       service.handleAfter(ctx)
     },
-    routes: createHandoffRoutes(service, repo, deps.clock),
+    routes: createHandoffRoutes(
+      service,
+      repo,
+      deps.clock,
+      config?.inbound
+        ? createInboundGate(
+            deps.db,
+            deps.clock,
+            config.inbound.secrets.map(resolveSecret),
+            config.inbound.toleranceSeconds,
+          )
+        : undefined,
+    ),
     start() {
       dispatcher.start()
     },

@@ -47,6 +47,14 @@ export const handoffConfigSchema = z.strictObject({
     askRating: templateField('mention'),
     thanks: templateField('mention', 'rating').optional(),
   }),
+  /** Signed webhooks from staff systems that push replies (POST /api/handoff/inbound). */
+  inbound: z
+    .strictObject({
+      /** Accepted signing secrets (several during rotation); env:NAME reads one from the environment. */
+      secrets: z.array(z.string().min(1)).min(1),
+      toleranceSeconds: z.number().int().min(30).max(3600).default(300),
+    })
+    .optional(),
   webhooks: z
     .array(
       z.strictObject({
