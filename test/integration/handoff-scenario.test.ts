@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLXF1bmJvdC1oYW5kb2Zm'
 type Line = { fromName: string; text: string; self: boolean }
-type Delivery = { headers: IncomingHttpHeaders; body: string }
+type Delivery = { headers: IncomingHttpHeaders; body: string; url: string }
 
 /** Handoff through the simulator, with a local staff webhook receiver. */
 describe('handoff through the simulator', () => {
@@ -32,14 +32,15 @@ describe('handoff through the simulator', () => {
       app.features.find((f) => f.name === 'handoff') as unknown as { dispatcher: WebhookDispatcher }
     ).dispatcher.whenQuiet()
   }
-  const events = () => deliveries.map((d) => JSON.parse(d.body).type as string)
+  const staff = () => deliveries.filter((d) => d.url === '/staff')
+  const events = () => staff().map((d) => JSON.parse(d.body).type as string)
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = ''
       req.on('data', (c) => (body += c))
       req.on('end', () => {
-        deliveries.push({ headers: req.headers, body })
+        deliveries.push({ headers: req.headers, body, url: req.url ?? '' })
         res.writeHead(204).end()
       })
     })
@@ -58,6 +59,7 @@ describe('handoff through the simulator', () => {
         `  secrets: ["${SECRET}"]`,
         'webhooks:',
         `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"] }`,
+        `  - { name: wecom, url: "${url.replace('/staff', '/wecom')}", secret: "${SECRET}", events: [handoff.opened], format: wecom }`,
       ].join('\n'),
     )
     app = await startTestApp({ QUNBOT_HANDOFF_FILE: join(dir, 'handoff.yaml'), QUNBOT_SEND_JITTER_MS: '0' })
@@ -76,7 +78,12 @@ describe('handoff through the simulator', () => {
     await say('我要转人工')
     expect(await bot()).toEqual(['@小李 已转人工，预计 15 分钟内回复'])
     expect(events()).toEqual(['handoff.opened'])
-    const [opened] = deliveries
+    const wecom = deliveries.filter((d) => d.url === '/wecom').map((d) => JSON.parse(d.body))
+    expect(wecom).toHaveLength(1)
+    expect(wecom[0]).toMatchObject({ msgtype: 'markdown' })
+    expect(wecom[0].markdown.content).toContain('小李')
+    expect(wecom[0].markdown.content).toContain('服务群')
+    const [opened] = staff()
     expect(verify(opened?.headers ?? {}, opened?.body ?? '', [SECRET], app.clock.now())).toMatchObject({
       ok: true,
     })
@@ -120,7 +127,7 @@ describe('handoff through the simulator', () => {
       'resolved',
       'rating',
     ])
-    expect(new Set(deliveries.map((d) => d.headers['webhook-id'])).size).toBe(deliveries.length)
+    expect(new Set(staff().map((d) => d.headers['webhook-id'])).size).toBe(staff().length)
   })
 
   it('accepts a signed inbound reply once and rejects tampered, stale and replayed ones', async () => {

@@ -24,7 +24,9 @@ export function createHandoffFeature(
     ? loadYamlFile(file, handoffConfigSchema)
     : undefined
   const endpoints = (config?.webhooks ?? []).map((w) => ({ ...w, secret: resolveSecret(w.secret) }))
-  const dispatcher = new WebhookDispatcher(createWebhookOutbox(deps.db), endpoints, deps.clock, log)
+  const dispatcher = new WebhookDispatcher(createWebhookOutbox(deps.db), endpoints, deps.clock, log, {
+    ...(config?.consoleUrl ? { consoleUrl: config.consoleUrl } : {}),
+  })
   const repo = createTicketRepository(deps.db)
   const service = new HandoffService(() => config as HandoffConfig, repo, deps.sender, dispatcher, log)
   return {

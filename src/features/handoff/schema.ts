@@ -38,6 +38,8 @@ export const handoffConfigSchema = z.strictObject({
       end: clockTime,
     })
     .optional(),
+  /** The operator console's address, for "open ticket" links in staff messages. */
+  consoleUrl: z.url().optional(),
   /** What the bot promises during business hours. */
   expectedResponse: duration.prefault('15m'),
   texts: z.strictObject({
@@ -63,6 +65,8 @@ export const handoffConfigSchema = z.strictObject({
         /** The signing secret, or env:NAME to read it from the environment. */
         secret: z.string().min(1),
         events: z.array(z.string().min(1)).default(['*']),
+        /** json (Standard Webhooks body), or wecom, feishu, dingtalk, slack for those group bots. */
+        format: z.enum(['json', 'wecom', 'feishu', 'dingtalk', 'slack']).default('json'),
       }),
     )
     .default([]),

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.js'
 import type { Logger } from '../../core/logger.js'
+import { formatWebhookBody, type WebhookFormat } from './formatters.js'
 import { signedHeaders } from './standard-webhooks.js'
 import type { DeliveryRow, WebhookOutbox } from './webhook-outbox.js'
 
@@ -10,6 +11,8 @@ export interface WebhookEndpoint {
   secret: string
   /** Event types this endpoint receives; `*` for all. */
   events: string[]
+  /** Body shape: generic JSON, or a ready message for a WeCom, Feishu/Lark, DingTalk or Slack bot. */
+  format?: WebhookFormat
 }
 
 export interface DispatcherOptions {
@@ -18,6 +21,8 @@ export interface DispatcherOptions {
   /** Waits between attempts; the delivery is dead-lettered after the last. */
   backoffMs?: number[]
   random?: () => number
+  /** Link target for "open ticket" buttons in staff messages. */
+  consoleUrl?: string
 }
 
 /** About a day of attempts, in the spirit of the Standard Webhooks retry schedule. */
@@ -54,7 +59,11 @@ export class WebhookDispatcher {
     const ids: string[] = []
     for (const endpoint of this.endpoints.values()) {
       if (!endpoint.events.includes('*') && !endpoint.events.includes(eventType)) continue
-      const body = JSON.stringify({ type: eventType, timestamp: new Date(now).toISOString(), data: payload })
+      const body = JSON.stringify(
+        formatWebhookBody(endpoint.format ?? 'json', eventType, payload, now, {
+          ...(this.options.consoleUrl ? { consoleUrl: this.options.consoleUrl } : {}),
+        }),
+      )
       ids.push(this.outbox.enqueue(endpoint.name, eventType, body, now))
     }
     if (ids.length > 0) queueMicrotask(() => this.wake())
