@@ -21,6 +21,9 @@ export const tickets = sqliteTable(
     /** Set while the bot waits for the member's 1-5 rating after resolving. */
     ratingAskedAt: integer('rating_asked_at'),
     rating: integer('rating'),
+    /** When each SLA breach was reported (once per breach). */
+    firstResponseBreachedAt: integer('first_response_breached_at'),
+    resolutionBreachedAt: integer('resolution_breached_at'),
   },
   (t) => [
     index('tickets_member').on(t.roomId, t.memberId, t.status),

@@ -6,6 +6,7 @@ import { maskPersonalData } from '../../core/mask.js'
 import { normalizeText } from '../../core/normalize-text.js'
 import { renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
 import type { Member, Room } from '../../core/types.js'
+import { addBusinessTime } from './business-time.js'
 import type { HandoffConfig } from './schema.js'
 import type { Ticket, TicketRepository } from './ticket-repository.js'
 
@@ -32,6 +33,8 @@ export class HandoffService {
     private readonly sender: SendPort,
     private readonly events: EventPublisher,
     private readonly log: Logger,
+    /** Called after a ticket is opened, so the SLA job looks at its deadlines. */
+    private readonly onOpened: () => void = () => {},
   ) {}
 
   /**
@@ -122,6 +125,7 @@ export class HandoffService {
       if (acknowledge) this.acknowledge(room, member, now)
       this.events.publish('handoff.opened', { ticket: this.describe(ticket), room, text: text ?? null })
       this.log.info({ ticketId: ticket.id, roomId: room.id, reason, priority }, 'handoff ticket opened')
+      queueMicrotask(this.onOpened)
       return ticket
     })
   }
@@ -182,6 +186,65 @@ export class HandoffService {
       this.repo.event(t.id, now, 'reopened', staff, null)
       return undefined
     })
+  }
+
+  /** The earliest SLA deadline not yet reported among open tickets (a state job's due time). */
+  slaDueAt(): number | undefined {
+    let due: number | undefined
+    for (const d of this.deadlines()) if (due === undefined || d.at < due) due = d.at
+    return due
+  }
+
+  /** Reports each SLA breach that fell due, once: a webhook, and a message in the escalation group. */
+  checkSla(now: number): void {
+    const config = this.config()
+    for (const d of this.deadlines()) {
+      if (d.at > now) continue
+      this.repo.transaction(() => {
+        if (!this.repo.markBreached(d.ticket.id, d.kind, now)) return
+        const minutes = Math.round((now - d.ticket.openedAt) / 60_000)
+        this.events.publish('handoff.sla_breached', {
+          ticket: this.describe(d.ticket),
+          kind: d.kind,
+          minutes,
+        })
+        const group = config.sla?.escalateToGroup
+        if (group && config.texts.escalation) {
+          this.say(group, config.texts.escalation, {
+            ticket: d.ticket.id,
+            member: d.ticket.memberName,
+            group: d.ticket.roomId,
+            kind: d.kind,
+            minutes,
+          })
+        }
+        this.log.warn({ ticketId: d.ticket.id, kind: d.kind, minutes }, 'handoff SLA breached')
+      })
+    }
+  }
+
+  private deadlines(): { ticket: Ticket; kind: 'first_response' | 'resolution'; at: number }[] {
+    const config = this.config()
+    const sla = config.sla
+    if (!sla) return []
+    const out: { ticket: Ticket; kind: 'first_response' | 'resolution'; at: number }[] = []
+    for (const t of this.repo.activeTickets()) {
+      if (sla.firstResponse && t.firstResponseAt === null && t.firstResponseBreachedAt === null) {
+        out.push({
+          ticket: t,
+          kind: 'first_response',
+          at: addBusinessTime(t.openedAt, sla.firstResponse, config.businessHours),
+        })
+      }
+      if (sla.resolution && t.resolutionBreachedAt === null) {
+        out.push({
+          ticket: t,
+          kind: 'resolution',
+          at: addBusinessTime(t.openedAt, sla.resolution, config.businessHours),
+        })
+      }
+    }
+    return out
   }
 
   private rate(ticket: Ticket, room: Room, member: Member, rating: number, now: number): void {

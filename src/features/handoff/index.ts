@@ -28,7 +28,14 @@ export function createHandoffFeature(
     ...(config?.consoleUrl ? { consoleUrl: config.consoleUrl } : {}),
   })
   const repo = createTicketRepository(deps.db)
-  const service = new HandoffService(() => config as HandoffConfig, repo, deps.sender, dispatcher, log)
+  const service = new HandoffService(
+    () => config as HandoffConfig,
+    repo,
+    deps.sender,
+    dispatcher,
+    log,
+    () => deps.jobs.poke(),
+  )
   return {
     name: 'handoff',
     service,
@@ -54,6 +61,16 @@ export function createHandoffFeature(
     ),
     start() {
       dispatcher.start()
+      if (config?.sla) {
+        deps.jobs.setJobs('handoff', [
+          {
+            kind: 'state',
+            key: 'handoff:sla',
+            dueAt: () => service.slaDueAt(),
+            run: (now) => service.checkSla(now),
+          },
+        ])
+      }
     },
     stop() {
       dispatcher.stop()

@@ -40,6 +40,15 @@ export const handoffConfigSchema = z.strictObject({
     .optional(),
   /** The operator console's address, for "open ticket" links in staff messages. */
   consoleUrl: z.url().optional(),
+  /** Service targets, counted in business hours; each breach is reported once per ticket. */
+  sla: z
+    .strictObject({
+      firstResponse: duration.optional(),
+      resolution: duration.optional(),
+      /** A group (id) told about each breach, for example the operators' group. */
+      escalateToGroup: z.string().min(1).optional(),
+    })
+    .optional(),
   /** What the bot promises during business hours. */
   expectedResponse: duration.prefault('15m'),
   texts: z.strictObject({
@@ -48,6 +57,8 @@ export const handoffConfigSchema = z.strictObject({
     staffReply: templateField('mention', 'text').prefault('{mention} {text}'),
     askRating: templateField('mention'),
     thanks: templateField('mention', 'rating').optional(),
+    /** Posted in sla.escalateToGroup on a breach. */
+    escalation: templateField('ticket', 'member', 'group', 'kind', 'minutes').optional(),
   }),
   /** Signed webhooks from staff systems that push replies (POST /api/handoff/inbound). */
   inbound: z

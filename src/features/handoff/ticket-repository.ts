@@ -17,11 +17,14 @@ export interface Ticket {
   resolvedAt: number | null
   ratingAskedAt: number | null
   rating: number | null
+  firstResponseBreachedAt: number | null
+  resolutionBreachedAt: number | null
 }
 
 const COLUMNS = `id, room_id AS roomId, member_id AS memberId, member_name AS memberName, status, reason, priority,
   assignee, opened_at AS openedAt, first_response_at AS firstResponseAt, resolved_at AS resolvedAt,
-  rating_asked_at AS ratingAskedAt, rating`
+  rating_asked_at AS ratingAskedAt, rating, first_response_breached_at AS firstResponseBreachedAt,
+  resolution_breached_at AS resolutionBreachedAt`
 
 /** Tickets and their audit trail. */
 export function createTicketRepository(db: Db) {
@@ -56,6 +59,15 @@ export function createTicketRepository(db: Db) {
       "UPDATE tickets SET status = 'open', resolved_at = NULL, rating_asked_at = NULL WHERE id = ?",
     ),
     rate: sql.prepare('UPDATE tickets SET rating = ? WHERE id = ? AND rating IS NULL'),
+    activeAll: sql.prepare(
+      `SELECT ${COLUMNS} FROM tickets WHERE status IN ('open', 'assigned', 'waiting_member')`,
+    ),
+    breachFirst: sql.prepare(
+      'UPDATE tickets SET first_response_breached_at = ? WHERE id = ? AND first_response_breached_at IS NULL',
+    ),
+    breachResolution: sql.prepare(
+      'UPDATE tickets SET resolution_breached_at = ? WHERE id = ? AND resolution_breached_at IS NULL',
+    ),
   }
   return {
     transaction<T>(work: () => T): T {
@@ -111,6 +123,13 @@ export function createTicketRepository(db: Db) {
     },
     reopen(id: number): void {
       q.reopen.run(id)
+    },
+    activeTickets(): Ticket[] {
+      return q.activeAll.all() as Ticket[]
+    },
+    /** Records a breach; false when it was already recorded (so it is reported once). */
+    markBreached(id: number, kind: 'first_response' | 'resolution', now: number): boolean {
+      return (kind === 'first_response' ? q.breachFirst : q.breachResolution).run(now, id).changes > 0
     },
     rate(id: number, rating: number): boolean {
       return q.rate.run(rating, id).changes > 0

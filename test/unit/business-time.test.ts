@@ -1,0 +1,25 @@
+import { DateTime } from 'luxon'
+import { describe, expect, it } from 'vitest'
+import { addBusinessTime } from '../../src/features/handoff/business-time.js'
+
+const zone = 'Asia/Shanghai'
+const at = (s: string) => DateTime.fromFormat(s, 'yyyy-MM-dd HH:mm', { zone }).toMillis()
+const show = (t: number) => DateTime.fromMillis(t, { zone }).toFormat('yyyy-MM-dd HH:mm')
+const hours = { timezone: zone, days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' }
+
+describe('addBusinessTime', () => {
+  it.each([
+    ['2026-11-23 10:00', 15, '2026-11-23 10:15'], // Monday, inside hours
+    ['2026-11-23 17:55', 15, '2026-11-24 09:10'], // runs over the evening
+    ['2026-11-23 20:00', 15, '2026-11-24 09:15'], // opened after hours
+    ['2026-11-27 17:50', 30, '2026-11-30 09:20'], // Friday evening to Monday morning
+    ['2026-11-28 12:00', 60, '2026-11-30 10:00'], // opened on Saturday
+    ['2026-11-23 10:00', 600, '2026-11-24 11:00'], // ten business hours
+  ])('%s + %i min -> %s', (start, minutes, expected) => {
+    expect(show(addBusinessTime(at(start), minutes * 60_000, hours))).toBe(expected)
+  })
+
+  it('is plain elapsed time without business hours', () => {
+    expect(addBusinessTime(1000, 60_000, undefined)).toBe(61_000)
+  })
+})
