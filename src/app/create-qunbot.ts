@@ -184,6 +184,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   const server = await buildServer({
     logger,
     adminToken,
+    staffTokens: config.staffTokens,
     routes,
     webDir: WEB_DIR,
     rateLimitPerMinute: config.httpRateLimitPerMinute,

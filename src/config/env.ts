@@ -67,6 +67,23 @@ export const envSchema = z
     QUNBOT_SEND_BREAKER_MS: intFrom('QUNBOT_SEND_BREAKER_MS', 1000, 3_600_000, 60_000),
     QUNBOT_RECONCILE_INTERVAL_MS: intFrom('QUNBOT_RECONCILE_INTERVAL_MS', 10_000, 86_400_000, 300_000),
     QUNBOT_STALE_MESSAGE_MS: intFrom('QUNBOT_STALE_MESSAGE_MS', 1000, 86_400_000, 60_000),
+    QUNBOT_STAFF_TOKENS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const tokens = (v ?? '')
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+        if (tokens.some((t) => t.length < 16)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'QUNBOT_STAFF_TOKENS: each token must be at least 16 characters',
+          })
+          return z.NEVER
+        }
+        return tokens
+      }),
     QUNBOT_HTTP_RATE_LIMIT: intFrom('QUNBOT_HTTP_RATE_LIMIT', 1, 1_000_000, 600),
     QUNBOT_SHUTDOWN_DRAIN_MS: intFrom('QUNBOT_SHUTDOWN_DRAIN_MS', 0, 600_000, 10_000),
     QUNBOT_SOP_GRACE_MS: intFrom('QUNBOT_SOP_GRACE_MS', 0, 86_400_000, 600_000),
@@ -86,6 +103,7 @@ export const envSchema = z
     host: e.QUNBOT_HOST,
     port: e.QUNBOT_PORT,
     adminToken: e.QUNBOT_ADMIN_TOKEN,
+    staffTokens: e.QUNBOT_STAFF_TOKENS,
     sopDir: e.QUNBOT_SOP_DIR,
     kbDir: e.QUNBOT_KB_DIR,
     handoffFile: e.QUNBOT_HANDOFF_FILE,

@@ -14,8 +14,11 @@ export interface RouteDefinition<
   /** Path under the server root, with `:param` segments, for example `/api/sim/rooms/:roomId`. */
   path: string
   summary: string
-  /** `public` routes skip the admin token check; everything else under /api requires it. */
-  auth?: 'admin' | 'public'
+  /**
+   * Who may call: `admin` (the admin token, the default), `staff` (the admin token or a staff
+   * token from QUNBOT_STAFF_TOKENS), or `public` (no token: health, signed webhooks).
+   */
+  auth?: 'admin' | 'staff' | 'public'
   params?: P
   query?: Q
   body?: B

@@ -16,6 +16,8 @@ import { describeIssues, type FieldProblem } from './validation.js'
 export interface ServerDeps {
   logger: PinoLogger
   adminToken: string
+  /** Tokens that may call `staff` routes (the handoff API), besides the admin token. */
+  staffTokens?: string[]
   routes: RouteDefinition[]
   /** Folder of the operator console's static files; omitted in API-only tests. */
   webDir?: string
@@ -26,7 +28,7 @@ export interface ServerDeps {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    auth?: 'admin' | 'public'
+    auth?: 'admin' | 'staff' | 'public'
   }
 }
 
@@ -61,7 +63,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const auth = request.routeOptions.config?.auth
     if (auth === 'public') return
     if (auth === undefined && !isApiPath(request.url)) return
-    if (!isValidBearer(request.headers.authorization, deps.adminToken)) {
+    const header = request.headers.authorization
+    const allowed =
+      isValidBearer(header, deps.adminToken) ||
+      (auth === 'staff' && (deps.staffTokens ?? []).some((token) => isValidBearer(header, token)))
+    if (!allowed) {
       return reply.code(401).send({
         error: 'Unauthorized',
         message: 'this API needs the admin token: send "Authorization: Bearer <QUNBOT_ADMIN_TOKEN>"',

@@ -98,3 +98,26 @@ describe('rate limit', () => {
     expect(codes.slice(5)).toEqual([429, 429])
   })
 })
+
+describe('staff tokens', () => {
+  let app: TestApp
+  const staff = 'staff-token-for-the-queue-01'
+  beforeAll(async () => {
+    app = await startTestApp({ QUNBOT_STAFF_TOKENS: `${staff}, another-staff-token-0002` })
+  })
+  afterAll(async () => app.close())
+
+  it('open the handoff staff API and nothing else', async () => {
+    const headers = { authorization: `Bearer ${staff}` }
+    expect(
+      (await app.server.inject({ method: 'GET', url: '/api/handoff/tickets', headers })).statusCode,
+    ).toBe(200)
+    expect((await app.server.inject({ method: 'GET', url: '/api/sim/rooms', headers })).statusCode).toBe(401)
+    expect((await app.server.inject({ method: 'GET', url: '/api/sop/status', headers })).statusCode).toBe(401)
+    expect((await app.server.inject({ method: 'GET', url: '/api/handoff/tickets' })).statusCode).toBe(401)
+    const admin = { authorization: `Bearer ${app.adminToken}` }
+    expect(
+      (await app.server.inject({ method: 'GET', url: '/api/handoff/tickets', headers: admin })).statusCode,
+    ).toBe(200)
+  })
+})

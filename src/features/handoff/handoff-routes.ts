@@ -64,6 +64,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'GET',
       path: '/api/handoff/tickets',
+      auth: 'staff',
       summary: 'Tickets, complaints first then oldest first',
       query: z.strictObject({
         status: z.enum(['open', 'assigned', 'waiting_member', 'resolved', 'returned_to_bot']).optional(),
@@ -75,6 +76,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'GET',
       path: '/api/handoff/tickets/:id',
+      auth: 'staff',
       summary: 'One ticket with its audit trail and transcript (masked)',
       params: idParams,
       handler: ({ params }) => {
@@ -86,6 +88,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'POST',
       path: '/api/handoff/tickets',
+      auth: 'staff',
       summary: 'Open a ticket for a member (or get their open one)',
       body: z.strictObject({
         roomId: z.string().min(1),
@@ -109,6 +112,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'POST',
       path: '/api/handoff/tickets/:id/claim',
+      auth: 'staff',
       summary: 'Take a ticket',
       params: idParams,
       body: staffBody,
@@ -117,6 +121,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'POST',
       path: '/api/handoff/tickets/:id/reply',
+      auth: 'staff',
       summary: 'Reply: the bot posts the text into the group, @mentioning the member',
       params: idParams,
       body: z.strictObject({
@@ -128,6 +133,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'POST',
       path: '/api/handoff/tickets/:id/resolve',
+      auth: 'staff',
       summary: 'Close the ticket; the bot asks the member for a 1-5 rating',
       params: idParams,
       body: staffBody,
@@ -136,6 +142,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'POST',
       path: '/api/handoff/tickets/:id/return',
+      auth: 'staff',
       summary: 'Give the member back to the bot without a rating',
       params: idParams,
       body: staffBody,
@@ -144,6 +151,7 @@ export function createHandoffRoutes(
     defineRoute({
       method: 'POST',
       path: '/api/handoff/tickets/:id/reopen',
+      auth: 'staff',
       summary: 'Open a closed ticket again',
       params: idParams,
       body: staffBody,
