@@ -51,6 +51,7 @@ describe('handoff through the simulator', () => {
       [
         'triggers:',
         '  keywords: [转人工]',
+        'staff: { names: [值班客服] }',
         'texts:',
         '  opened: "{mention} 已转人工，预计 {eta} 分钟内回复"',
         '  askRating: "{mention} 请打分 1-5"',
@@ -63,7 +64,7 @@ describe('handoff through the simulator', () => {
       ].join('\n'),
     )
     app = await startTestApp({ QUNBOT_HANDOFF_FILE: join(dir, 'handoff.yaml'), QUNBOT_SEND_JITTER_MS: '0' })
-    const room = (await app.api('POST', '/api/sim/rooms', { topic: '服务群', members: ['小李'] })).body
+    const room = (await app.api('POST', '/api/sim/rooms', { topic: '服务群', members: ['小李', '值班客服', '小周'] })).body
     roomId = room.id
     member = room.members[0].id
     await app.api('POST', '/api/sim/settle')
@@ -158,6 +159,19 @@ describe('handoff through the simulator', () => {
     expect(replay.json().message).toContain('already received')
     await app.api('POST', '/api/sim/settle')
     expect((await bot()).filter((t) => t.includes('最新版'))).toEqual(['@小李 请更新到最新版 app 再试'])
+  })
+
+  it('lets a staff member hand someone over with "转人工 @member"', async () => {
+    const room = (await app.api('GET', '/api/sim/rooms')).body.rooms.find((r: { id: string }) => r.id === roomId)
+    const [, staffMember, zhou] = room.members
+    app.sim.world.sayWithMentions(roomId, staffMember.id, '转人工', [zhou.id])
+    await app.sim.settle()
+    const tickets = (await app.api('GET', '/api/handoff/tickets?status=open')).body.tickets
+    expect(tickets.map((t: { memberName: string; reason: string }) => [t.memberName, t.reason])).toContainEqual([
+      '小周',
+      'staff:值班客服',
+    ])
+    expect(tickets.some((t: { memberName: string }) => t.memberName === '值班客服')).toBe(false)
   })
 
   it('answers a malformed staff call with 400 and an unknown ticket with 404', async () => {

@@ -35,6 +35,7 @@ export class HandoffService {
     private readonly log: Logger,
     /** Called after a ticket is opened, so the SLA job looks at its deadlines. */
     private readonly onOpened: () => void = () => {},
+    private readonly memberName: (roomId: string, memberId: string) => string | undefined = () => undefined,
   ) {}
 
   /**
@@ -64,11 +65,19 @@ export class HandoffService {
       return true
     }
     const trigger = this.trigger(message.text)
-    if (trigger) {
-      this.open(room, member, trigger.reason, trigger.priority, now, maskPersonalData(message.text))
+    if (!trigger) return false
+    const { staff } = this.config()
+    const byStaff = staff.ids.includes(member.id) || staff.names.includes(member.name)
+    if (byStaff && message.mentionIds.length > 0) {
+      // A staff command: "转人工 @member" hands the member over on their behalf.
+      for (const id of message.mentionIds) {
+        const target = { id, name: this.memberName(room.id, id) ?? '' }
+        this.open(room, target, `staff:${member.name}`, trigger.priority, now, maskPersonalData(message.text))
+      }
       return true
     }
-    return false
+    this.open(room, member, trigger.reason, trigger.priority, now, maskPersonalData(message.text))
+    return true
   }
 
   /** After the other features: FAQ entries marked handoff, and repeated unanswered questions. */

@@ -35,6 +35,7 @@ export function createHandoffFeature(
     dispatcher,
     log,
     () => deps.jobs.poke(),
+    (roomId, memberId) => deps.directory.activeMembers(roomId).find((m) => m.id === memberId)?.name,
   )
   return {
     name: 'handoff',

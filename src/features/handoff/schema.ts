@@ -29,6 +29,13 @@ export const handoffConfigSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** Group members whose "转人工 @member" opens a ticket for the member they @mention. */
+  staff: z
+    .strictObject({
+      names: z.array(z.string().min(1)).default([]),
+      ids: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   businessHours: z
     .strictObject({
       timezone: z.string().refine(isValidTimeZone, 'unknown time zone'),
