@@ -130,6 +130,9 @@ export class HandoffService {
       const existing = this.repo.active(room.id, member.id)
       if (existing) return existing
       const ticket = this.repo.open(room.id, member.id, member.name, reason, priority, now)
+      // What the member said before asking gives staff the context.
+      for (const m of this.repo.recentMessages(room.id, member.id, now))
+        this.repo.event(ticket.id, m.at, 'earlier_message', member.id, m.text)
       this.repo.event(ticket.id, now, 'opened', member.id, text ?? null)
       if (acknowledge) this.acknowledge(room, member, now)
       this.events.publish('handoff.opened', { ticket: this.describe(ticket), room, text: text ?? null })

@@ -59,6 +59,9 @@ export function createTicketRepository(db: Db) {
       "UPDATE tickets SET status = 'open', resolved_at = NULL, rating_asked_at = NULL WHERE id = ?",
     ),
     rate: sql.prepare('UPDATE tickets SET rating = ? WHERE id = ? AND rating IS NULL'),
+    recentMessages: sql.prepare(
+      'SELECT text, sent_at AS at FROM messages WHERE room_id = ? AND sender_id = ? AND received_at < ? ORDER BY received_at DESC LIMIT ?',
+    ),
     activeAll: sql.prepare(
       `SELECT ${COLUMNS} FROM tickets WHERE status IN ('open', 'assigned', 'waiting_member')`,
     ),
@@ -123,6 +126,17 @@ export function createTicketRepository(db: Db) {
     },
     reopen(id: number): void {
       q.reopen.run(id)
+    },
+    /** The member's last messages before `before` (already masked when stored), oldest first. */
+    recentMessages(
+      roomId: string,
+      memberId: string,
+      before: number,
+      limit = 5,
+    ): { text: string; at: number }[] {
+      return (
+        q.recentMessages.all(roomId, memberId, before, limit) as { text: string; at: number }[]
+      ).reverse()
     },
     activeTickets(): Ticket[] {
       return q.activeAll.all() as Ticket[]
