@@ -42,7 +42,7 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
   const say = async (name: string, text: string) => {
     expect(
       (await app.api('POST', `/api/sim/rooms/${room.id}/messages`, { from: member(name), text })).status,
-    ).toBe(201)
+    ).toBe(202)
     await app.api('POST', '/api/sim/settle')
   }
   const botLines = async () => {
@@ -112,7 +112,7 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
     await byId('transcript-line').filter({ hasText: REPLY }).waitFor()
     await poll(() => byId('reply-input').inputValue()).toBe('')
     await poll(async () => (await botLines()).filter((t) => t.includes(REPLY))).toEqual([`@张三 ${REPLY}`])
-    expect(await page.evaluate(() => localStorage.getItem('qunbot.staffName'))).toBe('客服小王')
+    expect(await page.evaluate("localStorage.getItem('qunbot.staffName')")).toBe('客服小王')
     await poll(() => item.textContent()).toContain('首次响应')
 
     expect(await byId('error-banner').isHidden()).toBe(true)
