@@ -64,7 +64,9 @@ describe('handoff through the simulator', () => {
       ].join('\n'),
     )
     app = await startTestApp({ QUNBOT_HANDOFF_FILE: join(dir, 'handoff.yaml'), QUNBOT_SEND_JITTER_MS: '0' })
-    const room = (await app.api('POST', '/api/sim/rooms', { topic: '服务群', members: ['小李', '值班客服', '小周'] })).body
+    const room = (
+      await app.api('POST', '/api/sim/rooms', { topic: '服务群', members: ['小李', '值班客服', '小周'] })
+    ).body
     roomId = room.id
     member = room.members[0].id
     await app.api('POST', '/api/sim/settle')
@@ -162,15 +164,16 @@ describe('handoff through the simulator', () => {
   })
 
   it('lets a staff member hand someone over with "转人工 @member"', async () => {
-    const room = (await app.api('GET', '/api/sim/rooms')).body.rooms.find((r: { id: string }) => r.id === roomId)
+    const room = (await app.api('GET', '/api/sim/rooms')).body.rooms.find(
+      (r: { id: string }) => r.id === roomId,
+    )
     const [, staffMember, zhou] = room.members
     app.sim.world.sayWithMentions(roomId, staffMember.id, '转人工', [zhou.id])
     await app.sim.settle()
     const tickets = (await app.api('GET', '/api/handoff/tickets?status=open')).body.tickets
-    expect(tickets.map((t: { memberName: string; reason: string }) => [t.memberName, t.reason])).toContainEqual([
-      '小周',
-      'staff:值班客服',
-    ])
+    expect(
+      tickets.map((t: { memberName: string; reason: string }) => [t.memberName, t.reason]),
+    ).toContainEqual(['小周', 'staff:值班客服'])
     expect(tickets.some((t: { memberName: string }) => t.memberName === '值班客服')).toBe(false)
   })
 
