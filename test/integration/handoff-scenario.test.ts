@@ -60,7 +60,10 @@ describe('handoff through the simulator', () => {
         `  secrets: ["${SECRET}"]`,
         'webhooks:',
         `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"] }`,
-        `  - { name: wecom, url: "${url.replace('/staff', '/wecom')}", secret: "${SECRET}", events: [handoff.opened], format: wecom }`,
+        ...['wecom', 'feishu', 'dingtalk', 'slack'].map(
+          (f) =>
+            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", secret: "${SECRET}", events: [handoff.opened], format: ${f} }`,
+        ),
       ].join('\n'),
     )
     app = await startTestApp({ QUNBOT_HANDOFF_FILE: join(dir, 'handoff.yaml'), QUNBOT_SEND_JITTER_MS: '0' })
@@ -86,6 +89,21 @@ describe('handoff through the simulator', () => {
     expect(wecom[0]).toMatchObject({ msgtype: 'markdown' })
     expect(wecom[0].markdown.content).toContain('小李')
     expect(wecom[0].markdown.content).toContain('服务群')
+    const body = (f: string) => JSON.parse(deliveries.find((d) => d.url === `/${f}`)?.body ?? '{}')
+    expect(body('feishu')).toMatchObject({
+      msg_type: 'interactive',
+      card: { header: expect.any(Object), elements: expect.any(Array) },
+    })
+    expect(JSON.stringify(body('feishu'))).toContain('小李')
+    expect(body('dingtalk')).toMatchObject({
+      msgtype: 'markdown',
+      markdown: { title: expect.any(String), text: expect.stringContaining('小李') },
+    })
+    expect(body('slack')).toMatchObject({ text: expect.any(String), blocks: expect.any(Array) })
+    expect(JSON.stringify(body('slack'))).toContain('小李')
+    const listed = await app.api('GET', '/api/webhooks/deliveries?status=delivered')
+    expect(listed.body.deliveries.length).toBeGreaterThanOrEqual(5)
+    expect(listed.body.deliveries[0].attemptLog[0]).toMatchObject({ attempt: 1, statusCode: 204 })
     const [opened] = staff()
     expect(verify(opened?.headers ?? {}, opened?.body ?? '', [SECRET], app.clock.now())).toMatchObject({
       ok: true,

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Clock } from '../../core/clock.js'
 import { defineRoute, HttpError, type RouteDefinition } from '../../core/route.js'
+import type { WebhookOutbox } from '../../outbox/webhooks/webhook-outbox.js'
 import type { HandoffError, HandoffService } from './handoff-service.js'
 import type { Ticket, TicketRepository } from './ticket-repository.js'
 
@@ -41,8 +42,27 @@ export function createHandoffRoutes(
   repo: TicketRepository,
   clock: Clock,
   inbound?: InboundGate,
+  outbox?: WebhookOutbox,
 ): RouteDefinition[] {
   return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/webhooks/deliveries',
+      summary: 'Outbound webhook deliveries (pending, delivered, dead) with every attempt',
+      query: z.strictObject({
+        status: z.enum(['pending', 'delivered', 'dead']).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      handler: ({ query }) => ({
+        status: 200,
+        body: {
+          deliveries: (outbox?.list(query.status, query.limit) ?? []).map((d) => ({
+            ...d,
+            attemptLog: outbox?.attempts(d.id) ?? [],
+          })),
+        },
+      }),
+    }),
     defineRoute({
       method: 'POST',
       path: '/api/handoff/inbound',

@@ -24,7 +24,8 @@ export function createHandoffFeature(
     ? loadYamlFile(file, handoffConfigSchema)
     : undefined
   const endpoints = (config?.webhooks ?? []).map((w) => ({ ...w, secret: resolveSecret(w.secret) }))
-  const dispatcher = new WebhookDispatcher(createWebhookOutbox(deps.db), endpoints, deps.clock, log, {
+  const outbox = createWebhookOutbox(deps.db)
+  const dispatcher = new WebhookDispatcher(outbox, endpoints, deps.clock, log, {
     ...(config?.consoleUrl ? { consoleUrl: config.consoleUrl } : {}),
   })
   const repo = createTicketRepository(deps.db)
@@ -59,6 +60,7 @@ export function createHandoffFeature(
             config.inbound.toleranceSeconds,
           )
         : undefined,
+      outbox,
     ),
     start() {
       dispatcher.start()
