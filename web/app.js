@@ -1,38 +1,32 @@
 // The operator console's simulator page: groups, chat, members and simulated time.
-import { ApiError, clearToken, setToken, sim, takeTokenFromUrl } from './api.js'
+import { sim, takeTokenFromUrl } from './api.js'
+import { createPoller } from './poller.js'
+import {
+  $,
+  clearError,
+  createErrorHandler,
+  createRunner,
+  el,
+  formatTime,
+  pad,
+  showError,
+  wireErrorAndToken,
+} from './ui.js'
 
 const POLL_MS = 2000
-const $ = (id) => document.getElementById(id)
 
 const state = {
   rooms: [],
   roomId: sessionStorage.getItem('qunbot.roomId'),
   /** Signatures of what is on screen, so polling only redraws what changed. */
   shown: { rooms: '', members: '', transcript: '' },
-  pollTimer: undefined,
-  polling: false,
-  /** The banner shows a polling failure, to clear once polling works again. */
-  pollFailed: false,
 }
 
 // ---- rendering ----------------------------------------------------------------------------
 
-const pad = (n) => String(n).padStart(2, '0')
-const formatTime = (ms) => {
-  const d = new Date(ms)
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-}
 const formatDateTime = (ms) => {
   const d = new Date(ms)
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatTime(ms)}`
-}
-
-/** Creates an element with a class and text (always textContent, never HTML). */
-function el(tag, className, text) {
-  const node = document.createElement(tag)
-  if (className) node.className = className
-  if (text !== undefined) node.textContent = text
-  return node
 }
 
 const LOGIN_LABELS = {
@@ -146,17 +140,8 @@ function renderTranscript(messages, { forceScroll = false } = {}) {
 
 // ---- errors and the token -----------------------------------------------------------------
 
-function showError(message) {
-  $('error-text').textContent = message
-  $('error-banner').hidden = false
-}
-
-function clearError() {
-  $('error-banner').hidden = true
-}
-
 function showNoToken(reason) {
-  stopPolling()
+  poller.stop()
   $('console').hidden = true
   $('no-token').hidden = false
   $('sim-clock').textContent = '—'
@@ -166,30 +151,13 @@ function showNoToken(reason) {
   sim.health().then(renderHealth, () => {})
 }
 
-function handleError(error) {
-  if (error instanceof ApiError && error.status === 401) {
-    clearToken()
-    showNoToken('令牌无效或已过期 (the token was rejected): 请重新打开 npm start 打印的地址')
-  } else if (error instanceof ApiError && error.status === 404 && error.message.startsWith('no route')) {
-    showError('模拟器未启用 (simulator API not available: start qunbot with QUNBOT_PUPPET=mock)')
-  } else {
-    showError(error instanceof Error ? error.message : String(error))
-  }
-}
+const handleError = createErrorHandler({
+  onUnauthorized: showNoToken,
+  notAvailable: '模拟器未启用 (simulator API not available: start qunbot with QUNBOT_PUPPET=mock)',
+})
 
 /** Runs a user action: clears the last error, shows it if the action fails, then refreshes. */
-async function run(action, options) {
-  clearError()
-  document.body.dataset.busy = 'true'
-  try {
-    await action()
-    await refresh(options)
-  } catch (error) {
-    handleError(error)
-  } finally {
-    delete document.body.dataset.busy
-  }
-}
+const run = createRunner(refresh, handleError)
 
 // ---- data ---------------------------------------------------------------------------------
 
@@ -210,44 +178,19 @@ function selectRoom(roomId) {
   run(() => {}, { scroll: true })
 }
 
-async function poll() {
-  if (state.polling || document.body.dataset.busy) return
-  state.polling = true
-  try {
-    await refresh()
-    if (state.pollFailed) clearError()
-    state.pollFailed = false
-  } catch (error) {
-    handleError(error)
-    state.pollFailed = true
-  } finally {
-    state.polling = false
-  }
-}
-
-function startPolling() {
-  stopPolling()
-  state.pollTimer = setInterval(poll, POLL_MS)
-}
-
-function stopPolling() {
-  clearInterval(state.pollTimer)
-  state.pollTimer = undefined
-}
+const poller = createPoller({
+  refresh,
+  intervalMs: POLL_MS,
+  onError: handleError,
+  // The banner shows a polling failure, to clear once polling works again.
+  onRecovered: clearError,
+  isOpen: () => !$('console').hidden,
+})
 
 // ---- wiring -------------------------------------------------------------------------------
 
 function wire() {
-  $('error-close').addEventListener('click', clearError)
-
-  $('token-form').addEventListener('submit', (event) => {
-    event.preventDefault()
-    const token = $('token-input').value.trim()
-    if (!token) return
-    setToken(token)
-    $('token-input').value = ''
-    openConsole()
-  })
+  wireErrorAndToken(openConsole)
 
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault()
@@ -304,21 +247,13 @@ function wire() {
       ),
     )
   }
-
-  document.addEventListener('visibilitychange', () => {
-    if (document.hidden) return stopPolling()
-    if (!$('console').hidden) {
-      poll()
-      startPolling()
-    }
-  })
 }
 
 function openConsole() {
   $('no-token').hidden = true
   $('console').hidden = false
   run(() => {}, { scroll: true }).then(() => {
-    if (!$('console').hidden && !document.hidden) startPolling()
+    if (!$('console').hidden && !document.hidden) poller.start()
   })
 }
 

@@ -1,12 +1,22 @@
 // The staff handoff queue: active tickets, a ticket's transcript, reply, claim, resolve, return.
-import { ApiError, api, clearToken, setToken, takeTokenFromUrl } from './api.js'
+import { ApiError, api, takeTokenFromUrl } from './api.js'
+import { createPoller } from './poller.js'
+import {
+  $,
+  clearError,
+  createErrorHandler,
+  createRunner,
+  el,
+  formatTime,
+  showError,
+  wireErrorAndToken,
+} from './ui.js'
 
 const POLL_MS = 3000
 const STAFF_KEY = 'qunbot.staffName'
 const TICKET_KEY = 'qunbot.ticketId'
 const ACTIVE = ['open', 'assigned', 'waiting_member']
 const COMPLAINT = 2
-const $ = (id) => document.getElementById(id)
 
 const state = {
   tickets: [],
@@ -15,9 +25,6 @@ const state = {
   detail: null,
   /** Signatures of what is on screen, so polling only redraws what changed. */
   shown: { list: '', detail: '' },
-  pollTimer: undefined,
-  polling: false,
-  pollFailed: false,
 }
 
 const STATUS_LABELS = {
@@ -41,11 +48,6 @@ const KIND_LABELS = {
 
 // ---- formatting ---------------------------------------------------------------------------
 
-const pad = (n) => String(n).padStart(2, '0')
-const formatTime = (ms) => {
-  const d = new Date(ms)
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-}
 const isComplaint = (ticket) => ticket.priority >= COMPLAINT
 const priorityLabel = (ticket) => (isComplaint(ticket) ? '投诉' : '咨询')
 const statusLabel = (status) => STATUS_LABELS[status] ?? status
@@ -55,14 +57,6 @@ function reasonLabel(reason) {
   if (reason.startsWith('api:')) return reason.slice('api:'.length)
   if (reason === 'complaint') return '投诉用语 (complaint words)'
   return reason
-}
-
-/** Creates an element with a class and text (always textContent, never HTML). */
-function el(tag, className, text) {
-  const node = document.createElement(tag)
-  if (className) node.className = className
-  if (text !== undefined) node.textContent = text
-  return node
 }
 
 function timeEl(ms, className = 'at') {
@@ -178,46 +172,20 @@ function renderDetail() {
 
 // ---- errors and the token -----------------------------------------------------------------
 
-function showError(message) {
-  $('error-text').textContent = message
-  $('error-banner').hidden = false
-}
-
-function clearError() {
-  $('error-banner').hidden = true
-}
-
 function showNoToken(reason) {
-  stopPolling()
+  poller.stop()
   $('queue').hidden = true
   $('no-token').hidden = false
   if (reason) showError(reason)
 }
 
-function handleError(error) {
-  if (error instanceof ApiError && error.status === 401) {
-    clearToken()
-    showNoToken('令牌无效或已过期 (the token was rejected): 请重新打开 npm start 打印的地址')
-  } else if (error instanceof ApiError && error.status === 404 && error.message.startsWith('no route')) {
-    showError('转人工功能未启用 (handoff API not available)')
-  } else {
-    showError(error instanceof Error ? error.message : String(error))
-  }
-}
+const handleError = createErrorHandler({
+  onUnauthorized: showNoToken,
+  notAvailable: '转人工功能未启用 (handoff API not available)',
+})
 
 /** Runs a user action: clears the last error, shows it if the action fails, then refreshes. */
-async function run(action) {
-  clearError()
-  document.body.dataset.busy = 'true'
-  try {
-    await action()
-    await refresh()
-  } catch (error) {
-    handleError(error)
-  } finally {
-    delete document.body.dataset.busy
-  }
-}
+const run = createRunner(refresh, handleError)
 
 // ---- data ---------------------------------------------------------------------------------
 
@@ -272,35 +240,18 @@ function act(action) {
   run(() => api('POST', ticketPath(id, `/${action}`), { staff }))
 }
 
-async function poll() {
-  if (state.polling || document.body.dataset.busy) return
-  state.polling = true
-  try {
-    await refresh()
-    if (state.pollFailed) clearError()
-    state.pollFailed = false
-  } catch (error) {
-    handleError(error)
-    state.pollFailed = true
-  } finally {
-    state.polling = false
-  }
-}
-
-function startPolling() {
-  stopPolling()
-  state.pollTimer = setInterval(poll, POLL_MS)
-}
-
-function stopPolling() {
-  clearInterval(state.pollTimer)
-  state.pollTimer = undefined
-}
+const poller = createPoller({
+  refresh,
+  intervalMs: POLL_MS,
+  onError: handleError,
+  onRecovered: clearError,
+  isOpen: () => !$('queue').hidden,
+})
 
 // ---- wiring -------------------------------------------------------------------------------
 
 function wire() {
-  $('error-close').addEventListener('click', clearError)
+  wireErrorAndToken(openQueue)
 
   const staff = $('staff-name')
   staff.value = localStorage.getItem(STAFF_KEY) ?? ''
@@ -308,15 +259,6 @@ function wire() {
     const name = staff.value.trim()
     if (name) localStorage.setItem(STAFF_KEY, name)
     else localStorage.removeItem(STAFF_KEY)
-  })
-
-  $('token-form').addEventListener('submit', (event) => {
-    event.preventDefault()
-    const token = $('token-input').value.trim()
-    if (!token) return
-    setToken(token)
-    $('token-input').value = ''
-    openQueue()
   })
 
   $('claim-button').addEventListener('click', () => act('claim'))
@@ -340,21 +282,13 @@ function wire() {
       if (!input.disabled) input.focus()
     })
   })
-
-  document.addEventListener('visibilitychange', () => {
-    if (document.hidden) return stopPolling()
-    if (!$('queue').hidden) {
-      poll()
-      startPolling()
-    }
-  })
 }
 
 function openQueue() {
   $('no-token').hidden = true
   $('queue').hidden = false
   run(() => {}).then(() => {
-    if (!$('queue').hidden && !document.hidden) startPolling()
+    if (!$('queue').hidden && !document.hidden) poller.start()
   })
 }
 

@@ -1,26 +1,10 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type OpenBrowser, openBrowser, requireChromium, screenshot, timeZone } from '../helpers/browser.js'
 import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/test-app.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-// This machine has no network: these flags keep chromium from trying to reach it.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '__screenshots__', 'console.png')
 const HOUR = 3_600_000
 const TIMEOUT = { timeout: 60_000 }
-const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone
 
 /** The console's clock format (`YYYY-MM-DD HH:mm:ss`, local time), computed on the Node side. */
 function formatDateTime(ms: number): string {
@@ -44,25 +28,19 @@ function formatDateTime(ms: number): string {
 describe('operator console (simulator page) in chromium', TIMEOUT, () => {
   let app: TestApp
   let address: string
-  let browser: Browser
+  let browser: OpenBrowser
   let context: BrowserContext
   let page: Page
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run this test`,
-      )
+    requireChromium()
     app = await startTestApp({}, true)
     address = await app.listen()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: timeZone })
-    page = await context.newPage()
-    page.setDefaultTimeout(20_000)
+    browser = await openBrowser()
+    ;({ context, page } = browser)
   }, 60_000)
 
   afterAll(async () => {
-    await context?.close()
     await browser?.close()
     await app?.close()
   }, 60_000)
@@ -111,9 +89,7 @@ describe('operator console (simulator page) in chromium', TIMEOUT, () => {
     expect(await clock.textContent()).toBe(formatDateTime(shown))
 
     expect(await byId('error-banner').isHidden()).toBe(true)
-    mkdirSync(dirname(SCREENSHOT), { recursive: true })
-    await page.screenshot({ path: SCREENSHOT })
-    expect(statSync(SCREENSHOT).size).toBeGreaterThan(0)
+    expect(await screenshot(page, 'console')).toBeGreaterThan(0)
     expect(pageErrors).toEqual([])
   })
 

@@ -1,25 +1,9 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type OpenBrowser, openBrowser, requireChromium, screenshot } from '../helpers/browser.js'
 import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/test-app.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-// This machine has no network: these flags keep chromium from trying to reach it.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '__screenshots__', 'handoff.png')
 const TIMEOUT = { timeout: 60_000 }
-const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone
 const OPENING = '我要转人工，课程打不开'
 const REPLY = '请重启 app 试试'
 
@@ -29,7 +13,7 @@ type Line = { fromName: string; text: string; self: boolean }
 describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
   let app: TestApp
   let address: string
-  let browser: Browser
+  let browser: OpenBrowser
   let context: BrowserContext
   let page: Page
   let room: Room
@@ -53,24 +37,18 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run this test`,
-      )
+    requireChromium()
     app = await startTestApp({ QUNBOT_SEND_JITTER_MS: '0' }, true)
     address = await app.listen()
     const rooms = (await app.api('GET', '/api/sim/rooms')).body.rooms as Room[]
     const demo = rooms.find((r) => r.topic === '读书会·新人群')
     if (!demo) throw new Error('the demo world has no 读书会·新人群')
     room = demo
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: timeZone })
-    page = await context.newPage()
-    page.setDefaultTimeout(20_000)
+    browser = await openBrowser()
+    ;({ context, page } = browser)
   }, 60_000)
 
   afterAll(async () => {
-    await context?.close()
     await browser?.close()
     await app?.close()
   }, 60_000)
@@ -116,9 +94,7 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
     await poll(() => item.textContent()).toContain('首次响应')
 
     expect(await byId('error-banner').isHidden()).toBe(true)
-    mkdirSync(dirname(SCREENSHOT), { recursive: true })
-    await page.screenshot({ path: SCREENSHOT })
-    expect(statSync(SCREENSHOT).size).toBeGreaterThan(0)
+    expect(await screenshot(page, 'handoff')).toBeGreaterThan(0)
 
     await byId('resolve-button').click()
     await item.waitFor({ state: 'detached' })
