@@ -135,6 +135,8 @@ describe('handoff through the simulator', () => {
     ).toBe(200)
     await app.api('POST', '/api/sim/settle')
     expect((await bot()).at(-1)).toBe('@小李 请打分 1-5')
+    await say('还行吧')
+    expect((await app.api('GET', `/api/handoff/tickets/${ticket.id}`)).body.ticket.rating).toBeNull()
     await say('5')
     await say('5')
     expect((await bot()).filter((t) => t.includes('谢谢'))).toEqual(['@小李 谢谢你的 5 分'])

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { addBusinessTime } from '../../src/features/handoff/business-time.js'
+import { nextOpening } from '../../src/features/handoff/handoff-service.js'
 
 const zone = 'Asia/Shanghai'
 const at = (s: string) => DateTime.fromFormat(s, 'yyyy-MM-dd HH:mm', { zone }).toMillis()
@@ -21,5 +22,18 @@ describe('addBusinessTime', () => {
 
   it('is plain elapsed time without business hours', () => {
     expect(addBusinessTime(1000, 60_000, undefined)).toBe(61_000)
+  })
+})
+
+describe('nextOpening', () => {
+  it.each([
+    ['2026-11-23 10:00', undefined], // Monday, open
+    ['2026-11-23 18:30', '2026-11-24 09:00'], // Monday evening
+    ['2026-11-24 07:00', '2026-11-24 09:00'], // Tuesday early
+    ['2026-11-27 19:00', '2026-11-30 09:00'], // Friday evening -> Monday
+    ['2026-11-29 12:00', '2026-11-30 09:00'], // Sunday
+  ])('%s -> %s', (now, expected) => {
+    const next = nextOpening(hours, at(now))
+    expect(next === undefined ? undefined : show(next)).toBe(expected)
   })
 })
