@@ -1,18 +1,29 @@
 /**
- * Masks personal numbers in free text before it is stored or logged (PIPL: minimum necessary).
- * Chinese resident ID numbers (18 characters, checksum letter X allowed) and mainland mobile
- * numbers (optionally +86-prefixed, optionally split by spaces or dashes) keep only enough
- * characters for a person to recognise their own number.
+ * Masks personal data in free text before it is stored, logged or sent to staff systems (PIPL:
+ * minimum necessary). Chinese resident ID numbers (18 characters, checksum letter X allowed),
+ * mainland mobile numbers (optionally +86-prefixed, optionally split by spaces or dashes), bank
+ * card numbers (16-19 digits, optionally in groups) and e-mail addresses keep only enough for a
+ * person to recognise their own.
  */
 const ID_NUMBER =
   /(?<!\d)[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)/g
 const MOBILE = /(?<!\d)(?:(?:\+|00)?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)/g
+// 16-19 digits, plain or in groups of four separated by a space or a dash.
+const BANK_CARD = /(?<![\d*])(?:\d{4}[-\s]?){3}\d{4}(?:[-\s]?\d{1,3})?(?!\d)/g
+const EMAIL = /([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g
 const HAS_DIGIT_RUN = /\d{4}/
 
 export function maskPersonalData(text: string): string {
-  // Most chat lines carry no long digit run; skip the regexes for them (hot path).
-  if (!HAS_DIGIT_RUN.test(text)) return text
-  return text
+  let out = text.includes('@')
+    ? text.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`)
+    : text
+  // Most chat lines carry no long digit run; skip the number patterns for them (hot path).
+  if (!HAS_DIGIT_RUN.test(out)) return out
+  out = out
     .replace(ID_NUMBER, (id) => `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}`)
     .replace(MOBILE, (_m, head: string, _mid: string, tail: string) => `${head}****${tail}`)
+  return out.replace(BANK_CARD, (card) => {
+    const digits = card.replace(/\D/g, '')
+    return `${digits.slice(0, 4)}${'*'.repeat(digits.length - 8)}${digits.slice(-4)}`
+  })
 }

@@ -20,6 +20,24 @@ const idNumber = fc
     ([area, y, m, d, seq, check]) =>
       `${area}${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}${seq}${check}`,
   )
+const bankCard = fc
+  .tuple(
+    fc.constantFrom('6222', '6228', '4367', '6217', '6259'),
+    digits(12),
+    fc.integer({ min: 0, max: 3 }).chain((n) => digits(n)),
+  )
+  .chain(([bin, body, extra]) =>
+    fc.constantFrom(
+      `${bin}${body}${extra}`,
+      `${bin} ${body.slice(0, 4)} ${body.slice(4, 8)} ${body.slice(8)}${extra ? ` ${extra}` : ''}`,
+    ),
+  )
+const email = fc
+  .tuple(
+    fc.stringMatching(/^[a-z][a-z0-9._]{2,10}$/),
+    fc.constantFrom('qq.com', '163.com', 'gmail.com', 'example.cn'),
+  )
+  .map(([user, domain]) => `${user}@${domain}`)
 const chatText = fc.string({
   unit: fc.constantFrom('我', '的', '电话', '是', '号', ' ', '，', 'a', '：'),
   maxLength: 12,
@@ -36,19 +54,30 @@ describe('maskPersonalData', () => {
     expect(maskPersonalData('身份证11010519491231002X')).toBe('身份证110***********002X')
   })
 
+  it('masks bank card numbers, plain or grouped, and e-mail addresses', () => {
+    expect(maskPersonalData('卡号 6222021234567890123 请转')).toBe('卡号 6222***********0123 请转')
+    expect(maskPersonalData('6228 4800 1234 5678')).toBe('6228********5678')
+    expect(maskPersonalData('邮箱 zhang.san@example.com 谢谢')).toBe('邮箱 z***@example.com 谢谢')
+  })
+
   it('leaves ordinary numbers alone', () => {
     expect(maskPersonalData('第12345期，订单 20261123，价格 1999 元')).toBe(
       '第12345期，订单 20261123，价格 1999 元',
     )
   })
 
-  it('never lets a generated phone or ID number through (property)', () => {
+  it('never lets a generated phone, ID or card number or e-mail address through (property)', () => {
     fc.assert(
-      fc.property(chatText, fc.oneof(mobile, idNumber), chatText, (before, secret, after) => {
-        const masked = maskPersonalData(`${before}${secret}${after}`)
-        expect(masked).not.toContain(secret)
-        expect(masked).toContain(`${secret.slice(0, 3)}****`)
-      }),
+      fc.property(
+        chatText,
+        fc.oneof(mobile, idNumber, bankCard, email),
+        chatText,
+        (before, secret, after) => {
+          const masked = maskPersonalData(`${before}${secret}${after}`)
+          expect(masked).not.toContain(secret)
+          expect(masked).toContain('***')
+        },
+      ),
       { numRuns: 2000 },
     )
   })
