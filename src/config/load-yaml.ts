@@ -48,7 +48,17 @@ export function parseYamlContent<S extends z.ZodType>(
       problems: [{ file, line: 1, column: 1, message: `cannot read this YAML: ${firstLine(message)}` }],
     }
   }
-  const parsed = schema.safeParse(data)
+  let parsed: z.ZodSafeParseResult<z.output<S>>
+  try {
+    parsed = schema.safeParse(data) as z.ZodSafeParseResult<z.output<S>>
+  } catch (error) {
+    // A check tripped over a value of an unexpected shape: still a problem report, never a crash.
+    const message = error instanceof Error ? error.message : String(error)
+    return {
+      ok: false,
+      problems: [{ file, line: 1, column: 1, message: `cannot validate this file: ${firstLine(message)}` }],
+    }
+  }
   if (parsed.success) return { ok: true, value: parsed.data }
   return {
     ok: false,

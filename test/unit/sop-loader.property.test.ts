@@ -320,6 +320,11 @@ describe('parseYamlContent(sopSchema) on stringified values (property)', () => {
     )
   })
 
+  it('reports a time zone that is not text without tripping over it (found by this property)', () => {
+    const text = stringify({ name: 'x', match: {}, timezone: { toString: false } })
+    expectWellFormed('x.yaml', parse(text), text)
+  })
+
   it('valid SOP objects round-trip through stringify', () => {
     const valid = fc.record({
       name: fc.string({ minLength: 1, maxLength: 60 }),

@@ -156,7 +156,8 @@ export const sopSchema = z
   .superRefine(
     (sop, ctx) => {
       const zoneOk = typeof sop.timezone === 'string' && isValidTimeZone(sop.timezone)
-      if (!zoneOk) {
+      // A non-text time zone was already reported by the field's own check.
+      if (!zoneOk && typeof sop.timezone === 'string') {
         ctx.addIssue({
           code: 'custom',
           path: ['timezone'],
