@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray } from 'drizzle-orm'
+import { count, eq, inArray } from 'drizzle-orm'
 import type { MessagePart, OutgoingMessage } from '../core/types.js'
 import type { Db } from '../db/client.js'
 import { chatOutbox } from '../db/schema.js'
@@ -120,21 +120,6 @@ export function createChatOutbox(db: Db) {
           .where(inArray(chatOutbox.status, ['pending', 'sending']))
           .get()?.n ?? 0
       )
-    },
-
-    /** Chunks sent to a room, oldest first (for status pages and tests). */
-    sentTo(roomId: string): { id: number; message: OutgoingMessage; sentAt: number }[] {
-      return db
-        .select()
-        .from(chatOutbox)
-        .where(and(eq(chatOutbox.roomId, roomId), eq(chatOutbox.status, 'sent')))
-        .orderBy(asc(chatOutbox.id))
-        .all()
-        .map((r) => ({
-          id: r.id,
-          message: { parts: JSON.parse(r.parts) as MessagePart[] },
-          sentAt: r.sentAt ?? 0,
-        }))
     },
   }
 }

@@ -8,7 +8,7 @@ import { renderTemplate, type Template, type TemplateValue } from '../../core/te
 import type { Member, Room } from '../../core/types.js'
 import { addBusinessTime } from './business-time.js'
 import type { HandoffConfig } from './schema.js'
-import type { Ticket, TicketRepository } from './ticket-repository.js'
+import { ACTIVE, type Ticket, type TicketRepository } from './ticket-repository.js'
 
 /** Publishes an event to the configured webhook endpoints, inside the caller's transaction. */
 export interface EventPublisher {
@@ -45,7 +45,7 @@ export class HandoffService {
   handleBefore(ctx: MessageContext): boolean {
     const { message, room, now } = ctx
     const member = message.sender
-    const awaiting = this.repo.awaitingRating(room.id, member.id)
+    const { active, awaitingRating: awaiting } = this.repo.memberTickets(room.id, member.id)
     if (awaiting) {
       const rating = Number(normalizeText(message.text))
       if (Number.isInteger(rating) && rating >= 1 && rating <= 5) {
@@ -53,7 +53,6 @@ export class HandoffService {
         return true
       }
     }
-    const active = this.repo.active(room.id, member.id)
     if (active) {
       const text = maskPersonalData(message.text)
       this.repo.transaction(() => {
@@ -322,8 +321,7 @@ export class HandoffService {
   }
 }
 
-const isActive = (t: Ticket) =>
-  t.status === 'open' || t.status === 'assigned' || t.status === 'waiting_member'
+const isActive = (t: Ticket) => ACTIVE.includes(t.status)
 
 /** The next start of business hours after `now`, or undefined when `now` is within them. */
 export function nextOpening(

@@ -33,8 +33,12 @@ export function createTicketRepository(db: Db) {
     active: sql.prepare(
       `SELECT ${COLUMNS} FROM tickets WHERE room_id = ? AND member_id = ? AND status IN ('open', 'assigned', 'waiting_member') LIMIT 1`,
     ),
-    awaitingRating: sql.prepare(
-      `SELECT ${COLUMNS} FROM tickets WHERE room_id = ? AND member_id = ? AND status = 'resolved' AND rating_asked_at IS NOT NULL AND rating IS NULL ORDER BY resolved_at DESC LIMIT 1`,
+    // The one per-message lookup: the member's open ticket and the last resolved one still waiting for a rating.
+    memberTickets: sql.prepare(
+      `SELECT ${COLUMNS} FROM tickets WHERE room_id = ? AND member_id = ?
+         AND (status IN ('open', 'assigned', 'waiting_member')
+              OR (status = 'resolved' AND rating_asked_at IS NOT NULL AND rating IS NULL))
+       ORDER BY resolved_at DESC`,
     ),
     byId: sql.prepare(`SELECT ${COLUMNS} FROM tickets WHERE id = ?`),
     list: sql.prepare(
@@ -79,8 +83,12 @@ export function createTicketRepository(db: Db) {
     active(roomId: string, memberId: string): Ticket | undefined {
       return q.active.get(roomId, memberId) as Ticket | undefined
     },
-    awaitingRating(roomId: string, memberId: string): Ticket | undefined {
-      return q.awaitingRating.get(roomId, memberId) as Ticket | undefined
+    /** What a member's message may belong to: their open ticket, or a resolved one awaiting a rating. */
+    memberTickets(roomId: string, memberId: string): { active?: Ticket; awaitingRating?: Ticket } {
+      const rows = q.memberTickets.all(roomId, memberId) as Ticket[]
+      const active = rows.find((t) => ACTIVE.includes(t.status))
+      const awaitingRating = rows.find((t) => t.status === 'resolved')
+      return { ...(active ? { active } : {}), ...(awaitingRating ? { awaitingRating } : {}) }
     },
     get(id: number): Ticket | undefined {
       return q.byId.get(id) as Ticket | undefined
