@@ -231,10 +231,14 @@ async function main(): Promise<void> {
         rooms: () => membership.listRooms(),
         activeMembers: (roomId) => membership.activeMembers(roomId),
       },
+      groups: { removeMember: async () => {} },
+      records: { flush() {} },
       content: {
         sopDir: join(dir, 'sop'),
         kbDir: join(dir, 'knowledge'),
         handoffFile: join(dir, 'handoff.yaml'),
+        moderationDir: join(dir, 'moderation'),
+        privacyFile: join(dir, 'privacy.yaml'),
       },
     })
     const stageOrder = [

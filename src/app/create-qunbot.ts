@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/env.js'
 import { loadYamlFile } from '../config/load-yaml.js'
 import { type Clock, ManualClock, systemClock } from '../core/clock.js'
 import { QunbotError } from '../core/errors.js'
-import type { Feature } from '../core/feature.js'
+import { type Feature, NoRemoveRightError } from '../core/feature.js'
 import { seededRandom } from '../core/random.js'
 import type { RouteDefinition } from '../core/route.js'
 import { type Db, openDatabase } from '../db/client.js'
@@ -127,7 +127,21 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
       rooms: () => membershipRepo.listRooms(),
       activeMembers: (roomId) => membershipRepo.activeMembers(roomId),
     },
-    content: { sopDir: config.sopDir, kbDir: config.kbDir, handoffFile: config.handoffFile },
+    groups: {
+      removeMember: async (roomId, memberId) => {
+        if (!platform.remove) throw new NoRemoveRightError(`${platform.name} cannot remove members`)
+        await platform.remove(roomId, memberId)
+      },
+    },
+    // The runtime is built after the features; this runs only once both exist.
+    records: { flush: () => runtime.messageLog.flush() },
+    content: {
+      sopDir: config.sopDir,
+      kbDir: config.kbDir,
+      handoffFile: config.handoffFile,
+      moderationDir: config.moderationDir,
+      privacyFile: config.privacyFile,
+    },
   })
   const runtime = new BotRuntime({
     db,

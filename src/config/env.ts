@@ -59,6 +59,8 @@ export const envSchema = z
     QUNBOT_SOP_DIR: z.string().default('./sop'),
     QUNBOT_KB_DIR: z.string().default('./knowledge'),
     QUNBOT_HANDOFF_FILE: z.string().default('./handoff.yaml'),
+    QUNBOT_MODERATION_DIR: z.string().default('./moderation'),
+    QUNBOT_PRIVACY_FILE: z.string().default('./privacy.yaml'),
     QUNBOT_SIM_WORLD: z.string().default('./sim/world.yaml'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     QUNBOT_SEND_MIN_GAP_MS: intFrom('QUNBOT_SEND_MIN_GAP_MS', 0, 600_000, 2000),
@@ -107,6 +109,8 @@ export const envSchema = z
     sopDir: e.QUNBOT_SOP_DIR,
     kbDir: e.QUNBOT_KB_DIR,
     handoffFile: e.QUNBOT_HANDOFF_FILE,
+    moderationDir: e.QUNBOT_MODERATION_DIR,
+    privacyFile: e.QUNBOT_PRIVACY_FILE,
     simWorldFile: e.QUNBOT_SIM_WORLD,
     logLevel: e.LOG_LEVEL,
     pacing: {

@@ -20,6 +20,25 @@ export interface MemberDirectoryPort {
   activeMembers(roomId: string): Member[]
 }
 
+/** What features may do to a group's membership. */
+export interface GroupControlPort {
+  /**
+   * Removes a member from a group. Rejects with NoRemoveRightError when the bot's account is not
+   * the group's owner or an admin (or the platform cannot remove at all).
+   */
+  removeMember(roomId: string, memberId: string): Promise<void>
+}
+
+export class NoRemoveRightError extends Error {
+  override name = 'NoRemoveRightError'
+}
+
+/** Staff alerts: the handoff feature's signed webhooks, so staff get everything in one place. */
+export interface AlertPort {
+  /** Queues `payload` for every endpoint that takes `eventType`; joins the caller's transaction. */
+  publish(eventType: string, payload: unknown): string[]
+}
+
 /** What the composition root hands every feature factory. */
 export interface FeatureDeps {
   clock: Clock
@@ -28,8 +47,17 @@ export interface FeatureDeps {
   db: Db
   jobs: JobPort
   directory: MemberDirectoryPort
+  groups: GroupControlPort
+  /** Writes buffered message records now (before an export or erasure reads the tables). */
+  records: { flush(): void }
   /** Where operators' content lives. */
-  content: { sopDir: string; kbDir: string; handoffFile: string }
+  content: {
+    sopDir: string
+    kbDir: string
+    handoffFile: string
+    moderationDir: string
+    privacyFile: string
+  }
 }
 
 /**

@@ -95,5 +95,6 @@ export const jobRegistry = sqliteTable('job_registry', {
 
 export * from './faq-schema.js'
 export * from './handoff-schema.js'
+export * from './moderation-schema.js'
 export * from './sop-schema.js'
 export * from './webhook-schema.js'

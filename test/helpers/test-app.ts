@@ -16,6 +16,10 @@ export function createTestConfig(env: Record<string, string> = {}): AppConfig {
     QUNBOT_ADMIN_TOKEN: TEST_TOKEN,
     QUNBOT_PORT: '0',
     LOG_LEVEL: 'silent',
+    // Moderation and privacy stay off unless a test turns them on: their example rules (flood
+    // limits, a notice in every new group) would change what other tests see.
+    QUNBOT_MODERATION_DIR: join(dataDir, 'no-moderation'),
+    QUNBOT_PRIVACY_FILE: join(dataDir, 'no-privacy.yaml'),
     ...env,
   })
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
