@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { banAddCommand, banListCommand, banRemoveCommand } from './cli/ban-commands.js'
 import { type CliCommand, renderHelp, selectCommand } from './cli/commands.js'
 import { faqAskCommand, faqGapsCommand, faqImportCommand } from './cli/faq-commands.js'
+import { memberDeleteCommand, memberExportCommand } from './cli/privacy-commands.js'
 import { sopCheckCommand, sopPreviewCommand } from './cli/sop-commands.js'
 import { startCommand } from './cli/start-command.js'
 import { VERSION } from './version.js'
@@ -12,6 +14,11 @@ const commands: CliCommand[] = [
   faqAskCommand,
   faqGapsCommand,
   faqImportCommand,
+  memberExportCommand,
+  memberDeleteCommand,
+  banAddCommand,
+  banRemoveCommand,
+  banListCommand,
 ]
 
 async function main(argv: string[]): Promise<number> {

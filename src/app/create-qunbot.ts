@@ -130,7 +130,15 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     groups: {
       removeMember: async (roomId, memberId) => {
         if (!platform.remove) throw new NoRemoveRightError(`${platform.name} cannot remove members`)
-        await platform.remove(roomId, memberId)
+        try {
+          await platform.remove(roomId, memberId)
+        } catch (error) {
+          // Puppets report a missing owner/admin right as a plain error with words like these.
+          const message = (error as Error).message ?? String(error)
+          if (/permission|not the owner|admin|权限|群主|管理员/i.test(message))
+            throw new NoRemoveRightError(message)
+          throw error
+        }
       },
     },
     // The runtime is built after the features; this runs only once both exist.

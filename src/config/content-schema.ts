@@ -21,3 +21,30 @@ export const templateField = (...variables: string[]) =>
     }
     return parsed
   })
+
+/**
+ * Which groups a piece of content applies to: a list of group ids, or a pattern on the group's
+ * name. SOPs and moderation profiles share it, so operators learn one way to say "these groups".
+ */
+export const groupMatchField = z
+  .strictObject({ topic: regexField.optional(), groups: z.array(z.string().min(1)).optional() })
+  .refine((m) => m.topic || m.groups?.length, {
+    message: 'match needs a topic pattern or a list of group ids',
+  })
+
+export type GroupMatch = z.output<typeof groupMatchField>
+
+/**
+ * The first item for a group: one that lists the group's id wins, then the first (in order) whose
+ * topic pattern matches the group's name.
+ */
+export function findByMatch<T>(
+  room: { id: string; topic: string },
+  items: readonly T[],
+  matchOf: (item: T) => GroupMatch | undefined,
+): T | undefined {
+  return (
+    items.find((i) => matchOf(i)?.groups?.includes(room.id)) ??
+    items.find((i) => matchOf(i)?.topic?.test(room.topic) === true)
+  )
+}

@@ -68,6 +68,11 @@ export interface Feature {
   name: string
   /** Runs in the message pipeline after guard and record, in registration order. */
   middleware?: Middleware<MessageContext>
+  /**
+   * True when the middleware also wants shared cards (links, mini-programs, contact cards); other
+   * features see typed text only.
+   */
+  seesCards?: boolean
   /** Non-message events: joins, leaves, topic changes, login changes. */
   on?: BotEventHandlers
   routes?: RouteDefinition[]

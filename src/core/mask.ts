@@ -27,3 +27,18 @@ export function maskPersonalData(text: string): string {
     return `${digits.slice(0, 4)}${'*'.repeat(digits.length - 8)}${digits.slice(-4)}`
   })
 }
+
+/** Keys that hold identifiers, not free text: a WeChat id may well look like a phone number. */
+const ID_KEY = /(?:^id|Id|_id)$/
+
+/** Masks every free-text string inside a JSON-like value (webhook payloads); ids are left alone. */
+export function maskDeep<T>(value: T): T {
+  if (typeof value === 'string') return maskPersonalData(value) as T
+  if (Array.isArray(value)) return value.map(maskDeep) as T
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = ID_KEY.test(k) ? v : maskDeep(v)
+    return out as T
+  }
+  return value
+}

@@ -10,7 +10,17 @@ export interface Room {
   topic: string
 }
 
-/** A text message received in a group, already translated from the platform's shape. */
+/** What a shared card carries: a link card (url), a mini-program or a contact card (名片). */
+export interface SharedCard {
+  kind: 'link' | 'mini_program' | 'contact_card'
+  title: string
+  url?: string
+}
+
+/**
+ * A message received in a group, already translated from the platform's shape: text, or a shared
+ * card (then `text` is the card's title and `card` says what it is).
+ */
 export interface InboundMessage {
   /** The platform's message id: stable across duplicate deliveries. */
   id: string
@@ -27,6 +37,8 @@ export interface InboundMessage {
   sentAt: number
   /** True for messages the bot's own account sent. */
   self: boolean
+  /** Present when the message is a shared card rather than typed text. */
+  card?: SharedCard
 }
 
 /** A piece of outgoing text: plain text, or a real @mention of a member. */

@@ -1,12 +1,24 @@
 import type { Feature, FeatureDeps } from '../core/feature.js'
 import { createFaqFeature } from './faq/index.js'
 import { createHandoffFeature } from './handoff/index.js'
+import { createModerationFeature } from './moderation/index.js'
 import { createPingFeature } from './ping/index.js'
+import { createPrivacyFeature } from './privacy/index.js'
 import { createSopFeature } from './sop/index.js'
 
 /**
  * The feature registry: order here is pipeline order. A new feature is one folder and one line.
+ * Moderation runs before the features that answer; staff alerts go out through handoff's webhooks.
  */
 export function createFeatures(deps: FeatureDeps): Feature[] {
-  return [createPingFeature(), createHandoffFeature(deps), createSopFeature(deps), createFaqFeature(deps)]
+  const handoff = createHandoffFeature(deps)
+  const privacy = createPrivacyFeature(deps)
+  return [
+    createPingFeature(),
+    createModerationFeature({ ...deps, alerts: handoff.dispatcher }),
+    handoff,
+    privacy,
+    createSopFeature({ ...deps, privacyNotice: privacy.notice }),
+    createFaqFeature(deps),
+  ]
 }

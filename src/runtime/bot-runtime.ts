@@ -170,7 +170,13 @@ export class BotRuntime {
     }
     const featureStages = features
       .filter((f) => f.middleware)
-      .map((f) => ({ name: f.name, run: f.middleware as NamedMiddleware<MessageContext>['run'] }))
+      .map((f): NamedMiddleware<MessageContext> => {
+        const run = f.middleware as NamedMiddleware<MessageContext>['run']
+        return {
+          name: f.name,
+          run: f.seesCards ? run : (ctx, next) => (ctx.message.card ? next() : run(ctx, next)),
+        }
+      })
     return [guard, record, ...featureStages, fallback]
   }
 

@@ -122,7 +122,7 @@ const mistakes: Mistake[] = [
     yaml: `${BASE}welcome:\n  text: "欢迎 {mention} 加入{group}"\n`,
     needle: '"欢迎',
     message:
-      'welcome.text: unknown template variable {mention}; this text can use {mentions} {names} {count} {group} {tasks}',
+      'welcome.text: unknown template variable {mention}; this text can use {mentions} {names} {count} {group} {tasks} {privacy}',
   },
   {
     name: 'unknown template variable in checkin.reply',
@@ -287,7 +287,7 @@ describe('the SOP schema', () => {
     ])
     expect(problems.map(formatProblem)).toEqual([
       `${file}:5:16 welcome.batchWindow: "60 seconds" is not a duration; write a number and a unit: 60s, 30m, 24h, 3d, 2w`,
-      `${file}:6:9 welcome.text: unknown template variable {mention}; this text can use {mentions} {names} {count} {group} {tasks}`,
+      `${file}:6:9 welcome.text: unknown template variable {mention}; this text can use {mentions} {names} {count} {group} {tasks} {privacy}`,
       `${file}:9:11 topics.0.cron: bad cron "0 25 * * 1": Constraint error, got value 25 expected range 0-23`,
     ])
   })

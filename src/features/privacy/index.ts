@@ -14,8 +14,8 @@ const DAY_MS = 86_400_000
 
 /** What other features need from privacy: the notice, for SOP welcomes. */
 export interface PrivacyNotice {
-  /** The notice for a group, or undefined when no notice is configured for welcomes. */
-  forWelcome(room: Room): OutgoingMessage | undefined
+  /** The notice text for a group, or undefined when no notice is configured for welcomes. */
+  forWelcome(room: Room): string | undefined
 }
 
 /**
@@ -46,7 +46,12 @@ export function createPrivacyFeature(deps: FeatureDeps): Feature & { notice: Pri
   return {
     name: 'privacy',
     notice: {
-      forWelcome: (room) => (config.notice?.inWelcome ? render(room) : undefined),
+      forWelcome: (room) =>
+        config.notice?.inWelcome
+          ? render(room)
+              ?.parts.map((p) => (typeof p === 'string' ? p : ''))
+              .join('')
+          : undefined,
     },
     on: {
       // Once per group, ever: a restart or a rename does not post it again.

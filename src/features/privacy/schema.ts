@@ -9,7 +9,10 @@ const DAY_MS = 86_400_000
 const retention = z.string().transform((text, ctx) => {
   const ms = parseDuration(text)
   if (!ms || ms < DAY_MS) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a retention period; write 7d, 30d, 26w (at least 1d)` })
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a retention period; write 7d, 30d, 26w (at least 1d)`,
+    })
     return z.NEVER
   }
   return ms

@@ -3,13 +3,15 @@ import type { Feature, FeatureDeps } from '../../core/feature.js'
 import { SopLibrary } from './sop-library.js'
 import { createSopRepository } from './sop-repository.js'
 import { createSopRoutes } from './sop-routes.js'
-import { SopService } from './sop-service.js'
+import { SopService, type SopServiceDeps } from './sop-service.js'
 
 /**
  * The SOP feature: welcome, newcomer tasks, topics and polls, check-ins and points, run per group
  * from the operators' YAML files, reloaded when a file changes.
  */
-export function createSopFeature(deps: FeatureDeps): Feature & { service: SopService } {
+export function createSopFeature(
+  deps: FeatureDeps & Pick<SopServiceDeps, 'privacyNotice'>,
+): Feature & { service: SopService } {
   const repo = createSopRepository(deps.db)
   const library = new SopLibrary(deps.content.sopDir)
   const log = deps.log.child({ feature: 'sop' })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { regexField, templateField } from '../../config/content-schema.js'
+import { groupMatchField, regexField, templateField } from '../../config/content-schema.js'
 import { parseDuration } from '../../core/duration.js'
 import { isValidTimeZone, parseLocalDateTime, validateCron } from '../../scheduler/calendar.js'
 
@@ -84,11 +84,7 @@ const streakBonus = z.record(
 export const sopSchema = z
   .strictObject({
     name: z.string().min(1).max(60),
-    match: z
-      .strictObject({ topic: regex.optional(), groups: z.array(z.string().min(1)).optional() })
-      .refine((m) => m.topic || m.groups?.length, {
-        message: 'match needs a topic pattern or a list of group ids',
-      }),
+    match: groupMatchField,
     timezone: z.string().default('Asia/Shanghai'),
     staff: z
       .strictObject({
@@ -99,7 +95,7 @@ export const sopSchema = z
     welcome: z
       .strictObject({
         batchWindow: duration.prefault('60s'),
-        text: template('mentions', 'names', 'count', 'group', 'tasks'),
+        text: template('mentions', 'names', 'count', 'group', 'tasks', 'privacy'),
         notAgainWithin: duration.prefault('30d'),
       })
       .optional(),

@@ -38,6 +38,8 @@ export interface SopServiceDeps {
   library: SopLibrary
   directory: MemberDirectoryPort
   jobs: JobPort
+  /** The privacy notice welcomes carry (PIPL), when privacy.yaml configures one. */
+  privacyNotice?: { forWelcome(room: Room): string | undefined }
 }
 
 /** What completing tasks led to: the period finished, the tasks were acknowledged, or nothing was said. */
@@ -495,13 +497,18 @@ export class SopService {
           now,
         )
         if (!bound || !welcome || still.length === 0) return
-        this.say(bound.room, welcome.text, {
+        const privacy = this.deps.privacyNotice?.forWelcome(bound.room)
+        const message = renderTemplate(welcome.text, {
           mentions: mentionList(still),
           names: still.map((m) => m.name).join('、'),
           count: still.length,
           group: bound.room.topic,
           tasks: (bound.loaded.sop.newcomer?.tasks ?? []).map((t, i) => `${i + 1}. ${t.title}`).join('\n'),
+          privacy,
         })
+        // The notice is part of every welcome: where the text does not place it, it goes last.
+        if (privacy && !usesVariable(welcome.text, 'privacy')) message.parts.push(`\n\n${privacy}`)
+        this.deps.sender.send(bound.room.id, message)
       })
     }
   }
@@ -574,4 +581,8 @@ function dedupe<T extends { id: string }>(list: T[]): T[] {
 
 function plain(message: { parts: (string | { mention: string; name?: string })[] }): string {
   return message.parts.map((p) => (typeof p === 'string' ? p : `@${p.name ?? ''}`)).join('')
+}
+
+function usesVariable(template: Template, variable: string): boolean {
+  return template.pieces.some((p) => 'variable' in p && p.variable === variable)
 }

@@ -19,6 +19,9 @@ const TITLES: Record<string, string> = {
   'handoff.sla_breached': '工单超时',
   'handoff.resolved': '工单已解决',
   'csat.submitted': '满意度评价',
+  'moderation.alert': '群管理提醒',
+  'moderation.ban_enforced': '封禁成员已移出',
+  'moderation.no_remove_right': '机器人无移出权限',
 }
 
 const LABELS = {
@@ -34,6 +37,10 @@ const LABELS = {
   text: '消息',
   details: '详情',
   open: '打开工单',
+  rule: '规则',
+  action: '处理',
+  violations: '违规次数',
+  evidence: '证据',
 }
 
 /** Longest transcript excerpt shown, in characters. */
@@ -144,6 +151,7 @@ function describeEvent(eventType: string, payload: unknown, ctx: FormatContext):
   const view: EventView = { title, urgent: eventType === 'handoff.sla_breached', eventType, fields: [] }
   const p = isRecord(payload) ? payload : undefined
   const ticket = p && isRecord(p.ticket) ? p.ticket : undefined
+  if (p && !ticket && isRecord(p.member)) return describeModeration(view, p)
   if (!p || !ticket) {
     view.details = safeJson(payload)
     return view
@@ -176,6 +184,24 @@ function describeEvent(eventType: string, payload: unknown, ctx: FormatContext):
   if (text) view.excerpt = truncate(text.trim(), EXCERPT_CHARS)
   const base = ctx.consoleUrl?.trim().replace(/\/+$/, '')
   if (base && id) view.url = `${base}/#/handoff/${encodeURIComponent(id)}`
+  return view
+}
+
+/** Moderation alerts: who did what where, and what the bot did about it. */
+function describeModeration(view: EventView, p: Record<string, unknown>): EventView {
+  const room = isRecord(p.room) ? p.room : undefined
+  const member = isRecord(p.member) ? p.member : undefined
+  const push = (label: string, value: string | undefined, alert = false) => {
+    if (value) view.fields.push({ label, value, ...(alert ? { alert } : {}) })
+  }
+  push(LABELS.topic, str(room?.topic))
+  push(LABELS.member, str(member?.name) ?? str(member?.id))
+  push(LABELS.rule, str(p.rule))
+  push(LABELS.action, str(p.action), p.action === 'remove_failed' || p.action === 'ban_remove_failed')
+  push(LABELS.violations, str(p.violations))
+  const evidence = str(p.evidence)
+  if (evidence) view.excerpt = truncate(evidence.trim(), EXCERPT_CHARS)
+  view.urgent = p.action === 'remove_failed' || p.action === 'ban_remove_failed'
   return view
 }
 

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.js'
 import type { Logger } from '../../core/logger.js'
+import { maskDeep } from '../../core/mask.js'
 import { formatWebhookBody, type WebhookFormat } from './formatters.js'
 import { signedHeaders } from './standard-webhooks.js'
 import type { DeliveryRow, WebhookOutbox } from './webhook-outbox.js'
@@ -53,9 +54,13 @@ export class WebhookDispatcher {
     this.endpoints = new Map(endpoints.map((e) => [e.name, e]))
   }
 
-  /** Queues `payload` for every endpoint that takes `eventType`; joins the caller's transaction. */
-  publish(eventType: string, payload: unknown): string[] {
+  /**
+   * Queues `payload` for every endpoint that takes `eventType`; joins the caller's transaction.
+   * Personal numbers in it are masked here, the one way out to staff systems.
+   */
+  publish(eventType: string, unmasked: unknown): string[] {
     const now = this.clock.now()
+    const payload = maskDeep(unmasked)
     const ids: string[] = []
     for (const endpoint of this.endpoints.values()) {
       if (!endpoint.events.includes('*') && !endpoint.events.includes(eventType)) continue

@@ -39,18 +39,33 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
       body: z.strictObject({
         topic: z.string().trim().min(1).max(64),
         members: z.array(memberName).max(500).optional(),
+        /** false: the bot is neither owner nor admin, so it cannot remove members. */
+        botAdmin: z.boolean().optional(),
       }),
-      handler: ({ body }) => ({ status: 201, body: world.createRoom(body.topic, body.members ?? []) }),
+      handler: ({ body }) => ({
+        status: 201,
+        body: world.createRoom(body.topic, body.members ?? [], {
+          ...(body.botAdmin === undefined ? {} : { botAdmin: body.botAdmin }),
+        }),
+      }),
     }),
     defineRoute({
       method: 'POST',
       path: '/api/sim/rooms/:roomId/members',
-      summary: 'Add a member (emits room-join unless silent, as when the platform drops the event)',
+      summary:
+        'Add a new member by name, or an existing one (from another group) by memberId; emits room-join unless silent',
       params: roomParams,
-      body: z.strictObject({ name: memberName, silent: z.boolean().optional() }),
+      body: z.union([
+        z.strictObject({ name: memberName, silent: z.boolean().optional() }),
+        z.strictObject({ memberId: z.string().min(1) }),
+      ]),
       handler: ({ params, body }) => ({
         status: 201,
-        body: found(() => world.addMember(params.roomId, body.name, body.silent ?? false)),
+        body: found(() =>
+          'memberId' in body
+            ? world.readdMember(params.roomId, body.memberId)
+            : world.addMember(params.roomId, body.name, body.silent ?? false),
+        ),
       }),
     }),
     defineRoute({
@@ -66,18 +81,36 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
     defineRoute({
       method: 'POST',
       path: '/api/sim/rooms/:roomId/messages',
-      summary: 'A member posts a text message',
+      summary: 'A member posts a text message, or shares a card (link, mini-program, contact card)',
       params: roomParams,
-      body: z.strictObject({
-        from: z.string().min(1),
-        text: z.string().min(1).max(60_000),
-        mentionBot: z.boolean().optional(),
-      }),
+      body: z.union([
+        z.strictObject({
+          from: z.string().min(1),
+          text: z.string().min(1).max(60_000),
+          mentionBot: z.boolean().optional(),
+        }),
+        z.strictObject({
+          from: z.string().min(1),
+          card: z.strictObject({
+            kind: z.enum(['link', 'mini_program', 'contact_card']),
+            title: z.string().min(1).max(200),
+            url: z.url().optional(),
+          }),
+        }),
+      ]),
       bodyLimit: 256 * 1024,
       handler: ({ params, body }) => ({
         status: 202,
         body: {
-          messageId: found(() => world.say(params.roomId, body.from, body.text, body.mentionBot ?? false)),
+          messageId: found(() =>
+            'card' in body
+              ? world.share(params.roomId, body.from, {
+                  kind: body.card.kind,
+                  title: body.card.title,
+                  ...(body.card.url ? { url: body.card.url } : {}),
+                })
+              : world.say(params.roomId, body.from, body.text, body.mentionBot ?? false),
+          ),
         },
       }),
     }),

@@ -3,7 +3,7 @@ import * as PUPPET from 'wechaty-puppet'
 import { type mock, PuppetMock } from 'wechaty-puppet-mock'
 import type { ManualClock } from '../../core/clock.js'
 import { IdleTracker } from '../../core/idle-tracker.js'
-import type { Member, Room } from '../../core/types.js'
+import type { Member, Room, SharedCard } from '../../core/types.js'
 import type { PlatformSink } from '../port.js'
 
 type ContactMock = mock.ContactMock
@@ -31,7 +31,7 @@ const AT_SEPARATOR = '\u2005'
 export interface SimSnapshot {
   bot: { id: string; name: string }
   contacts: { id: string; name: string }[]
-  rooms: { id: string; topic: string; ownerId: string; memberIds: string[] }[]
+  rooms: { id: string; topic: string; ownerId: string; memberIds: string[]; botAdmin?: boolean }[]
   transcripts: Record<string, TranscriptEntry[]>
   /** The simulated clock when the snapshot was taken. */
   now: number
@@ -51,6 +51,10 @@ export class SimWorld {
   private readonly pending = new Map<string, (() => void)[]>()
   private readonly transcripts = new Map<string, TranscriptEntry[]>()
   private readonly roomOrder: string[] = []
+  /** Groups where the bot's account is neither owner nor admin, so it cannot remove members. */
+  private readonly notAdmin = new Set<string>()
+  /** Shared cards posted, by message id (the mock puppet keeps only text). */
+  private readonly cards = new Map<string, SharedCard>()
 
   constructor(
     private readonly clock: ManualClock,
@@ -62,7 +66,33 @@ export class SimWorld {
     this.botContact = this.mocker.createContact(
       restore ? restore.bot : { id: `bot-${shortId()}`, name: botName },
     )
+    this.extendPuppet()
     if (restore) this.restore(restore)
+  }
+
+  /**
+   * The mock puppet cannot remove members or carry cards; these overrides give the simulator what
+   * WeChat does: removal by an owner or admin (room-leave follows), and link, mini-program and
+   * contact-card payloads.
+   */
+  private extendPuppet(): void {
+    const puppet = this.puppet as unknown as Record<string, unknown>
+    puppet.roomDel = async (roomId: string, contactId: string) => {
+      if (this.notAdmin.has(roomId))
+        throw new Error('no permission: the bot is not the owner or an admin of this group')
+      this.removeMember(roomId, contactId)
+    }
+    const card = (id: string) => {
+      const found = this.cards.get(id)
+      if (!found) throw new Error(`message ${id} carries no card`)
+      return found
+    }
+    puppet.messageUrl = async (id: string) => ({ title: card(id).title, url: card(id).url ?? '' })
+    puppet.messageMiniProgram = async (id: string) => ({ title: card(id).title })
+    puppet.messageContact = async (id: string) => {
+      const contact = this.createContact(card(id).title)
+      return contact.id
+    }
   }
 
   /** The world as it is now, for saving across a restart. */
@@ -79,6 +109,7 @@ export class SimWorld {
         topic: room.payload.topic,
         ownerId: room.payload.ownerId ?? this.botContact.id,
         memberIds: [...room.payload.memberIdList],
+        ...(this.notAdmin.has(id) ? { botAdmin: false } : {}),
       }
     })
     return {
@@ -101,6 +132,7 @@ export class SimWorld {
         ownerId: r.ownerId,
       })
       this.roomOrder.push(r.id)
+      if (r.botAdmin === false) this.notAdmin.add(r.id)
       this.transcripts.set(r.id, [...(snapshot.transcripts[r.id] ?? [])])
       this.listen(room)
     }
@@ -122,7 +154,8 @@ export class SimWorld {
     return this.puppet.logout()
   }
 
-  createRoom(topic: string, memberNames: string[] = []): SimRoom {
+  /** `botAdmin: false` makes a group where the bot cannot remove members. */
+  createRoom(topic: string, memberNames: string[] = [], options: { botAdmin?: boolean } = {}): SimRoom {
     const contacts = memberNames.map((name) => this.createContact(name))
     const room = this.mocker.createRoom({
       id: `${shortId()}@chatroom`,
@@ -131,6 +164,7 @@ export class SimWorld {
       ownerId: contacts[0]?.id ?? this.botContact.id,
     })
     this.roomOrder.push(room.id)
+    if (options.botAdmin === false) this.notAdmin.add(room.id)
     this.transcripts.set(room.id, [])
     this.listen(room)
     // WeChat tells the bot it was added to a group with a room-join naming the bot.
@@ -174,17 +208,35 @@ export class SimWorld {
       : this.post(roomId, memberId, text, [])
   }
 
-  private post(roomId: string, memberId: string, text: string, mentionIdList: string[]): string {
+  /** A member shares a link card, a mini-program or a contact card. */
+  share(roomId: string, memberId: string, card: SharedCard): string {
+    const types = {
+      link: PUPPET.types.Message.Url,
+      mini_program: PUPPET.types.Message.MiniProgram,
+      contact_card: PUPPET.types.Message.Contact,
+    }
+    return this.post(roomId, memberId, card.title, [], types[card.kind], card)
+  }
+
+  private post(
+    roomId: string,
+    memberId: string,
+    text: string,
+    mentionIdList: string[],
+    type: PUPPET.types.Message = PUPPET.types.Message.Text,
+    card?: SharedCard,
+  ): string {
     const room = this.loadRoom(roomId)
     if (!room.payload.memberIdList.includes(memberId))
       throw new SimNotFound(`member ${memberId} is not in group ${roomId}`)
     const id = `sim-${shortId()}`
+    if (card) this.cards.set(id, card)
     const payload = {
       id,
       talkerId: memberId,
       roomId,
       timestamp: this.clock.now(),
-      type: PUPPET.types.Message.Text,
+      type,
       text,
       mentionIdList,
     }
@@ -203,12 +255,22 @@ export class SimWorld {
   }
 
   /** Someone who left is added back (emits room-join). */
-  readdMember(roomId: string, memberId: string): void {
+  readdMember(roomId: string, memberId: string): Member {
     const room = this.loadRoom(roomId)
     if (room.payload.memberIdList.includes(memberId))
       throw new SimNotFound(`member ${memberId} is already in group ${roomId}`)
+    const contact = this.knownContact(memberId)
     this.track(`join:${roomId}:${memberId}`)
-    room.add(this.mocker.ContactMock.load(memberId)).by(this.ownerOf(room))
+    room.add(contact).by(this.ownerOf(room))
+    return { id: contact.id, name: contact.payload.name }
+  }
+
+  private knownContact(memberId: string): ContactMock {
+    try {
+      return this.mocker.ContactMock.load(memberId)
+    } catch {
+      throw new SimNotFound(`member ${memberId} does not exist`)
+    }
   }
 
   /** The group is renamed (emits room-topic). */

@@ -2,7 +2,14 @@ import type { Contact, Message, Room as WechatyRoom } from 'wechaty'
 import { type Wechaty, WechatyBuilder } from 'wechaty'
 import type * as PUPPET from 'wechaty-puppet'
 import type { Logger } from '../../core/logger.js'
-import type { InboundMessage, LoginStatus, Member, OutgoingMessage, Room } from '../../core/types.js'
+import type {
+  InboundMessage,
+  LoginStatus,
+  Member,
+  OutgoingMessage,
+  Room,
+  SharedCard,
+} from '../../core/types.js'
 import type { ChatPlatform, PlatformSink } from '../port.js'
 
 export interface WechatyPlatformOptions {
@@ -134,17 +141,21 @@ export class WechatyPlatform implements ChatPlatform {
 
   private async onMessage(message: Message): Promise<void> {
     const room = message.room()
-    // A group bot: direct messages and non-text messages are not handled yet.
-    if (!room || message.type() !== this.bot.Message.Type.Text || !this.sink) return
+    // A group bot: direct messages, and messages other than text and shared cards, are not handled.
+    if (!room || !this.sink) return
+    const isText = message.type() === this.bot.Message.Type.Text
+    const card = isText ? undefined : await this.readCard(message)
+    if (!isText && !card) return
     const talker = message.talker()
     const [topic, mentionsBot, mentions, text, sender] = await Promise.all([
       room.topic(),
-      message.mentionSelf(),
-      message.mentionList(),
-      message.mentionText(),
+      card ? false : message.mentionSelf(),
+      card ? [] : message.mentionList(),
+      card ? card.title : message.mentionText(),
       toMember(room, talker),
     ])
     const inbound: InboundMessage = {
+      ...(card ? { card } : {}),
       id: message.id,
       roomId: room.id,
       roomTopic: topic,
@@ -156,6 +167,27 @@ export class WechatyPlatform implements ChatPlatform {
       self: message.self(),
     }
     await this.sink.message(inbound)
+  }
+
+  /** A link card, mini-program or contact card (名片); undefined for every other kind. */
+  private async readCard(message: Message): Promise<SharedCard | undefined> {
+    const type = this.bot.Message.Type
+    switch (message.type()) {
+      case type.Url: {
+        const link = await message.toUrlLink()
+        return { kind: 'link', title: link.title(), url: link.url() }
+      }
+      case type.MiniProgram: {
+        const program = await message.toMiniProgram()
+        return { kind: 'mini_program', title: program.title() ?? program.description() ?? '' }
+      }
+      case type.Contact: {
+        const contact = await message.toContact()
+        return { kind: 'contact_card', title: contact.name() }
+      }
+      default:
+        return undefined
+    }
   }
 
   private async onJoin(room: WechatyRoom, invitees: Contact[], inviter: Contact): Promise<void> {

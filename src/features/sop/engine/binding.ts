@@ -1,3 +1,4 @@
+import { findByMatch } from '../../../config/content-schema.js'
 import type { Room } from '../../../core/types.js'
 import type { LoadedSop } from '../sop-library.js'
 
@@ -7,8 +8,5 @@ import type { LoadedSop } from '../sop-library.js'
  * left alone.
  */
 export function bindSop(room: Room, sops: readonly LoadedSop[]): LoadedSop | undefined {
-  return (
-    sops.find((s) => s.sop.match.groups?.includes(room.id)) ??
-    sops.find((s) => s.sop.match.topic !== undefined && s.sop.match.topic.test(room.topic))
-  )
+  return findByMatch(room, sops, (s) => s.sop.match)
 }

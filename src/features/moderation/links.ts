@@ -1,0 +1,46 @@
+/**
+ * Finds the hosts of links in chat text, including the ways ads write them to slip past a plain
+ * URL pattern: without a scheme ("abc.top/x"), with full-width dots or "。" for ".", with spaces
+ * around the dots. Bare words are treated as domains only with a known top-level domain, so
+ * "3.5" or "v1.2" are not links.
+ */
+const TLDS =
+  'com|cn|net|org|top|xyz|cc|io|me|vip|shop|site|link|info|club|app|online|store|tech|ltd|wang|ink|fun|icu|live|pro|biz|tv|co|hk|tw|mo|ai|asia|work|cloud|red|run|plus|life|group|world|today|email|space|website|press|host|im|ly|gl|gd|to|ws|so'
+const SCHEME_URL = /\b(?:https?|ftp):\/\/([^\s/?#:]+)/giu
+const BARE_HOST = new RegExp(
+  `(?<![\\p{L}\\p{N}@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\s?\\.\\s?)+(?:${TLDS}))(?![a-z0-9-])`,
+  'giu',
+)
+
+/** Folds look-alike dots and full-width forms so "ｘｘ．ｃｏｍ" and "xx。com" read as xx.com. */
+function foldDots(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[。｡︒․]/g, '.')
+    .toLowerCase()
+}
+
+/** The distinct hosts linked in `text`, lower case, in order of appearance. */
+export function findLinkHosts(text: string): string[] {
+  if (!/[.:。｡．︒․]/.test(text)) return []
+  const folded = foldDots(text)
+  const hosts: string[] = []
+  for (const m of folded.matchAll(SCHEME_URL)) hosts.push((m[1] ?? '').replace(/\.$/, ''))
+  const withoutUrls = folded.replace(SCHEME_URL, ' ')
+  for (const m of withoutUrls.matchAll(BARE_HOST)) hosts.push((m[1] ?? '').replace(/\s/g, ''))
+  return [...new Set(hosts.filter((h) => h.length > 0))]
+}
+
+/** The host of a URL (a link card's target), or undefined when it is not a URL. */
+export function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase()
+  } catch {
+    return findLinkHosts(url)[0]
+  }
+}
+
+/** True when `host` is an allowed domain or a subdomain of one. */
+export function isAllowedHost(host: string, allowDomains: readonly string[]): boolean {
+  return allowDomains.some((d) => host === d || host.endsWith(`.${d}`))
+}
