@@ -386,7 +386,7 @@ async function main(): Promise<void> {
 
     // --- The FAQ case: a generated 10,000-entry knowledge base, after the pipeline is done.
     const faq = runFaqCase()
-    const moderation = runModerationCase()
+    const moderation = await runModerationCase()
 
     const messagesPerSecond = Math.round(WORKLOAD.timed / (timedMs / 1000))
     const latencyMs = {
@@ -486,9 +486,9 @@ async function main(): Promise<void> {
           met: faq.latencyMs.p99 < TARGETS.faqP99Ms,
         },
         moderationP99Ms: {
-          target: `< ${TARGETS.moderationP99Ms}`,
-          value: moderation.latencyMs.p99,
-          met: moderation.latencyMs.p99 < TARGETS.moderationP99Ms,
+          target: `< ${TARGETS.moderationP99Ms} (whole moderation stage, ${moderation.words} words)`,
+          value: moderation.stage.latencyMs.p99,
+          met: moderation.stage.latencyMs.p99 < TARGETS.moderationP99Ms,
         },
       },
       totalRunMs: 0,

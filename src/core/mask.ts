@@ -29,7 +29,7 @@ export function maskPersonalData(text: string): string {
 }
 
 /** Keys that hold identifiers, not free text: a WeChat id may well look like a phone number. */
-const ID_KEY = /(?:^id|Id|_id)$/
+const ID_KEY = /^(?:id|mention)$|Id$|_id$/
 
 /** Masks every free-text string inside a JSON-like value (webhook payloads); ids are left alone. */
 export function maskDeep<T>(value: T): T {

@@ -1,4 +1,5 @@
 import { count, eq, inArray } from 'drizzle-orm'
+import { maskDeep } from '../core/mask.js'
 import type { MessagePart, OutgoingMessage } from '../core/types.js'
 import type { Db } from '../db/client.js'
 import { chatOutbox } from '../db/schema.js'
@@ -74,11 +75,19 @@ export function createChatOutbox(db: Db) {
       db.update(chatOutbox).set({ status: 'sending' }).where(eq(chatOutbox.id, id)).run()
     },
 
+    /**
+     * Marks a chunk sent and masks personal numbers in the copy kept: the text was needed only
+     * until it went out (a staff reply may carry a phone number the member asked for).
+     */
     markSent(id: number, now: number): void {
-      db.update(chatOutbox)
-        .set({ status: 'sent', sentAt: now, lastError: null })
-        .where(eq(chatOutbox.id, id))
-        .run()
+      db.transaction((tx) => {
+        const row = tx.select({ parts: chatOutbox.parts }).from(chatOutbox).where(eq(chatOutbox.id, id)).get()
+        const masked = row ? JSON.stringify(maskDeep(JSON.parse(row.parts) as unknown)) : undefined
+        tx.update(chatOutbox)
+          .set({ status: 'sent', sentAt: now, lastError: null, ...(masked ? { parts: masked } : {}) })
+          .where(eq(chatOutbox.id, id))
+          .run()
+      })
     },
 
     /** Puts a chunk back in the queue, to be tried again no earlier than `notBefore`. */

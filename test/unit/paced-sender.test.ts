@@ -49,6 +49,25 @@ describe('PacedSender', () => {
   })
   afterEach(() => db.$client.close())
 
+  it('delivers a phone number as written, and keeps only its masked form once sent', async () => {
+    const sender = makeSender()
+    sender.send('room@chatroom', {
+      parts: [{ mention: 'wxid_13812345678', name: '小李' }, ' 请拨 13812345678 联系我们'],
+    })
+    await drain(clock, sender)
+    expect(platform.delivered[0]?.message.parts[1]).toBe(' 请拨 13812345678 联系我们')
+    const stored = db.$client.prepare('SELECT parts, status FROM chat_outbox').all() as {
+      parts: string
+      status: string
+    }[]
+    expect(stored).toEqual([
+      {
+        status: 'sent',
+        parts: JSON.stringify([{ mention: 'wxid_13812345678', name: '小李' }, ' 请拨 138****5678 联系我们']),
+      },
+    ])
+  })
+
   it('sends 30 queued messages to one room in order, none lost, at least the minimum gap apart', async () => {
     const sender = makeSender({ perMinute: 1000 }, Math.random)
     for (let i = 0; i < 30; i++) sender.send('room@chatroom', plainText(`message ${i}`))

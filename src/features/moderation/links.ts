@@ -8,7 +8,7 @@ const TLDS =
   'com|cn|net|org|top|xyz|cc|io|me|vip|shop|site|link|info|club|app|online|store|tech|ltd|wang|ink|fun|icu|live|pro|biz|tv|co|hk|tw|mo|ai|asia|work|cloud|red|run|plus|life|group|world|today|email|space|website|press|host|im|ly|gl|gd|to|ws|so'
 const SCHEME_URL = /\b(?:https?|ftp):\/\/([^\s/?#:]+)/giu
 const BARE_HOST = new RegExp(
-  `(?<![\\p{L}\\p{N}@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\s?\\.\\s?)+(?:${TLDS}))(?![a-z0-9-])`,
+  `(?<![a-z0-9@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\s?\\.\\s?)+(?:${TLDS}))(?![a-z0-9-])`,
   'giu',
 )
 
