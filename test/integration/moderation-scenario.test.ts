@@ -112,6 +112,7 @@ describe('moderation through the simulator', () => {
     expect(log.map((a: { action: string }) => a.action)).toEqual(['remove', 'alert', 'warn'])
     expect(log.map((a: { rule: string }) => a.rule)).toEqual(['newcomer', 'words', 'newcomer'])
     expect(log[2].evidence).toContain('shop.example-ads.top')
+    expect(log[2]).toMatchObject({ roomId: groupA, roomTopic: '读书会一群', memberName: '推广小王' })
     const bans = (await app.api('GET', '/api/bans?list=main')).body.bans
     expect(bans).toMatchObject([{ list: 'main', memberId: spammer, addedBy: 'moderation' }])
   })

@@ -9,6 +9,8 @@ export type ModerationAction = ViolationAction | 'ban_removed' | 'ban_remove_fai
 export interface ActionRow {
   id: number
   roomId: string
+  /** The group's name as last seen (null if the group is unknown). */
+  roomTopic: string | null
   memberId: string
   memberName: string
   rule: string
@@ -30,7 +32,7 @@ export interface BanRow {
 }
 
 const ACTION_COLUMNS =
-  'id, room_id AS roomId, member_id AS memberId, member_name AS memberName, rule, action, evidence, message_id AS messageId, at, undone_at AS undoneAt, undone_by AS undoneBy'
+  'id, room_id AS roomId, (SELECT topic FROM rooms WHERE rooms.id = room_id) AS roomTopic, member_id AS memberId, member_name AS memberName, rule, action, evidence, message_id AS messageId, at, undone_at AS undoneAt, undone_by AS undoneBy'
 const COUNTED = VIOLATION_ACTIONS.map((a) => `'${a}'`).join(', ')
 
 /** The moderation log and the ban lists (prepared statements: the log is written on the message path). */
@@ -63,7 +65,7 @@ export function createModerationRepository(db: Db) {
   )
 
   return {
-    log(row: Omit<ActionRow, 'id' | 'undoneAt' | 'undoneBy'>): number {
+    log(row: Omit<ActionRow, 'id' | 'roomTopic' | 'undoneAt' | 'undoneBy'>): number {
       return Number(
         insert.run(
           row.roomId,
