@@ -34,7 +34,8 @@ export function findLinkHosts(text: string): string[] {
 /** The host of a URL (a link card's target), or undefined when it is not a URL. */
 export function hostOf(url: string): string | undefined {
   try {
-    return new URL(url).hostname.toLowerCase()
+    // mailto:, data: and javascript: URLs have no host: the whole URL stands for it.
+    return new URL(url).hostname.toLowerCase() || undefined
   } catch {
     return findLinkHosts(url)[0]
   }

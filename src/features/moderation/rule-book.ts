@@ -62,15 +62,25 @@ export class RuleBook {
       return { ok: false, problems: read.problems }
     }
     const rules = read.value
-    this.live = {
-      rules,
-      profiles: rules.profiles.map((profile) => ({
+    let profiles: CompiledProfile[]
+    try {
+      profiles = rules.profiles.map((profile) => ({
         profile,
         words: new WordFilter([
           ...(profile.words?.files ?? []).flatMap((f) => readWordList(join(this.dir, f))),
           ...(profile.words?.list ?? []),
         ]),
-      })),
+      }))
+    } catch (error) {
+      // A list removed or made unreadable between the check and the read.
+      this.lastProblems = [
+        { file, line: 1, column: 1, message: `a word list cannot be read: ${(error as Error).message}` },
+      ]
+      return { ok: false, problems: this.lastProblems }
+    }
+    this.live = {
+      rules,
+      profiles,
       whitelistIds: new Set(rules.whitelist.ids),
       whitelistNames: new Set(rules.whitelist.names),
       loadedAt: now,

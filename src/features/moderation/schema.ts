@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { groupMatchField, templateField } from '../../config/content-schema.js'
@@ -57,8 +57,8 @@ const profile = (dir: string) =>
             z
               .string()
               .min(1)
-              .refine((f) => existsSync(join(dir, f)), {
-                message: `word list not found in ${dir}`,
+              .refine((f) => isFile(join(dir, f)), {
+                message: `word list not found in ${dir} (or not a file)`,
               }),
           )
           .default([]),
@@ -138,3 +138,11 @@ export const moderationRulesSchema = (dir: string) =>
 export type ModerationRules = z.output<ReturnType<typeof moderationRulesSchema>>
 export type ModerationProfile = ModerationRules['profiles'][number]
 export type RuleName = keyof ModerationProfile['texts']['reasons']
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
