@@ -13,19 +13,29 @@ const BANK_CARD = /(?<![\d*])(?:\d{4}[-\s]?){3}\d{4}(?:[-\s]?\d{1,3})?(?!\d)/g
 const EMAIL = /([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g
 const HAS_DIGIT_RUN = /\d{4}/
 
+const FULL_WIDTH_DIGIT = /[０-９]/g
+const HAS_FULL_WIDTH_DIGIT = /[０-９]/
+
 export function maskPersonalData(text: string): string {
-  let out = text.includes('@')
-    ? text.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`)
+  // Chinese input methods often type full-width digits (１３８…); they are masked as digits.
+  let out = HAS_FULL_WIDTH_DIGIT.test(text)
+    ? text.replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
     : text
   // Most chat lines carry no long digit run; skip the number patterns for them (hot path).
-  if (!HAS_DIGIT_RUN.test(out)) return out
-  out = out
-    .replace(ID_NUMBER, (id) => `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}`)
-    .replace(MOBILE, (_m, head: string, _mid: string, tail: string) => `${head}****${tail}`)
-  return out.replace(BANK_CARD, (card) => {
-    const digits = card.replace(/\D/g, '')
-    return `${digits.slice(0, 4)}${'*'.repeat(digits.length - 8)}${digits.slice(-4)}`
-  })
+  if (HAS_DIGIT_RUN.test(out)) {
+    out = out
+      .replace(ID_NUMBER, (id) => `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}`)
+      .replace(MOBILE, (_m, head: string, _mid: string, tail: string) => `${head}****${tail}`)
+      .replace(BANK_CARD, (card) => {
+        const digits = card.replace(/\D/g, '')
+        return `${digits.slice(0, 4)}${'*'.repeat(digits.length - 8)}${digits.slice(-4)}`
+      })
+  }
+  // E-mail addresses last: a user name can start inside a number written just before it
+  // ("138 1234 5678abc@qq.com"), and masking it first would leave the rest of the number unmasked.
+  return out.includes('@')
+    ? out.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`)
+    : out
 }
 
 /** Keys that hold identifiers, not free text: a WeChat id may well look like a phone number. */

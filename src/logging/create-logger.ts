@@ -29,7 +29,11 @@ export function createLogger(level: string, destination?: DestinationStream): Pi
       formatters: { log: (object) => maskDeep(object, 0) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          const masked = args.map((a) => (typeof a === 'string' ? maskPersonalData(a) : a)) as Parameters<
+          // pino copies a lone Error's message into msg before any formatter sees it.
+          const [first, ...rest] = args as unknown[]
+          const head =
+            first instanceof Error && rest[0] === undefined ? [{ err: first }, first.message] : args
+          const masked = head.map((a) => (typeof a === 'string' ? maskPersonalData(a) : a)) as Parameters<
             typeof method
           >
           method.apply(this, masked)
@@ -44,7 +48,9 @@ function maskDeep(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return maskPersonalData(value)
   if (depth > 4 || value === null || typeof value !== 'object') return value
   if (value instanceof Error) {
-    return { type: value.name, message: maskPersonalData(value.message), stack: value.stack }
+    // The stack's first line repeats the message.
+    const stack = value.stack === undefined ? undefined : maskPersonalData(value.stack)
+    return { type: value.name, message: maskPersonalData(value.message), stack }
   }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1))
   const out: Record<string, unknown> = {}

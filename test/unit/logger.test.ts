@@ -23,6 +23,14 @@ describe('createLogger', () => {
     expect(out).toContain('139****5678')
   })
 
+  it('masks a lone Error logged as the only argument, message and stack', () => {
+    const { lines, logger } = capture()
+    logger.error(new Error('转账失败 13912345678'))
+    const out = lines.join('')
+    expect(out).not.toContain('13912345678')
+    expect(JSON.parse(out).msg).toBe('转账失败 139****5678')
+  })
+
   it('redacts tokens and secrets', () => {
     const { lines, logger } = capture()
     logger.info(

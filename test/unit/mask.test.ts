@@ -50,6 +50,11 @@ describe('maskPersonalData', () => {
     expect(maskPersonalData('138-1234-5678')).toBe('138****5678')
   })
 
+  it('masks numbers typed with full-width digits, every time (no regex state between calls)', () => {
+    for (let i = 0; i < 3; i++) expect(maskPersonalData('电话１３８１２３４５６７８')).toBe('电话138****5678')
+    expect(maskPersonalData('卡 6222 0212 3456 7890abc@qq.com')).not.toContain('7890')
+  })
+
   it('masks resident ID numbers including the X checksum', () => {
     expect(maskPersonalData('身份证11010519491231002X')).toBe('身份证110***********002X')
   })
