@@ -23,6 +23,7 @@ import { createFeatures } from '../src/features/index.js'
 import { createChatOutbox } from '../src/outbox/chat-outbox.js'
 import { PacedSender, type PacingOptions } from '../src/platform/paced-sender.js'
 import { BotRuntime } from '../src/runtime/bot-runtime.js'
+import { type AnalyticsResults, printAnalyticsSection, runAnalyticsCase } from './analytics-case.js'
 import { type FaqResults, printFaqSection, runFaqCase } from './faq-case.js'
 import { type ModerationResults, printModerationSection, runModerationCase } from './moderation-case.js'
 import { RecordingPlatform } from './recording-platform.js'
@@ -50,6 +51,7 @@ const TARGETS = {
   peakRssMb: 350,
   faqP99Ms: 1,
   moderationP99Ms: 0.2,
+  analyticsOverviewMs: 200,
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -239,6 +241,7 @@ async function main(): Promise<void> {
         handoffFile: join(dir, 'handoff.yaml'),
         moderationDir: join(dir, 'moderation'),
         privacyFile: join(dir, 'privacy.yaml'),
+        analyticsFile: join(dir, 'analytics.yaml'),
       },
     })
     const stageOrder = [
@@ -387,6 +390,7 @@ async function main(): Promise<void> {
     // --- The FAQ case: a generated 10,000-entry knowledge base, after the pipeline is done.
     const faq = runFaqCase()
     const moderation = await runModerationCase()
+    const analytics = await runAnalyticsCase()
 
     const messagesPerSecond = Math.round(WORKLOAD.timed / (timedMs / 1000))
     const latencyMs = {
@@ -448,6 +452,7 @@ async function main(): Promise<void> {
       durable,
       faq,
       moderation,
+      analytics,
       checks: {
         expected,
         accepted: runtime.stats.accepted,
@@ -490,6 +495,11 @@ async function main(): Promise<void> {
           value: moderation.stage.latencyMs.p99,
           met: moderation.stage.latencyMs.p99 < TARGETS.moderationP99Ms,
         },
+        analyticsOverviewMs: {
+          target: `< ${TARGETS.analyticsOverviewMs} (GET /api/analytics/overview, 7 days, seed:large)`,
+          value: analytics.overview7dMs,
+          met: analytics.overview7dMs < TARGETS.analyticsOverviewMs,
+        },
       },
       totalRunMs: 0,
     }
@@ -529,6 +539,7 @@ interface PrintableResults {
   durable: boolean
   faq: FaqResults
   moderation: ModerationResults
+  analytics: AnalyticsResults
   targets: Record<string, { target: string; value: number | boolean; met: boolean }>
   totalRunMs: number
 }
@@ -572,6 +583,7 @@ function printTable(r: PrintableResults): void {
   )
   printFaqSection(r.faq)
   printModerationSection(r.moderation)
+  printAnalyticsSection(r.analytics)
   console.log('\n  target                     value        met')
   for (const [name, t] of Object.entries(r.targets)) {
     console.log(`  ${`${name} ${t.target}`.padEnd(26)} ${String(t.value).padEnd(12)} ${t.met ? 'yes' : 'NO'}`)

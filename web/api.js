@@ -60,6 +60,23 @@ export async function api(method, path, body) {
   return data
 }
 
+/** GETs a file (a CSV export) with the token, as a Blob of its exact bytes. Throws ApiError. */
+export async function apiBlob(path) {
+  const token = sessionStorage.getItem(TOKEN_KEY)
+  let res
+  try {
+    res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+  } catch {
+    throw new ApiError(0, '无法连接到 qunbot (cannot reach the server; is it running?)')
+  }
+  if (!res.ok) {
+    const data = await res.json().catch(() => undefined)
+    throw new ApiError(res.status, data?.message ?? `HTTP ${res.status}`)
+  }
+  // Not res.text(): decoding would drop the byte order mark that tells Excel the file is UTF-8.
+  return res.blob()
+}
+
 export const sim = {
   health: () => api('GET', '/api/health'),
   rooms: () => api('GET', '/api/sim/rooms').then((r) => r.rooms),

@@ -56,11 +56,16 @@ export const envSchema = z
     QUNBOT_ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
       message: 'QUNBOT_ADMIN_TOKEN must be at least 16 characters (leave it unset to have one generated)',
     }),
+    QUNBOT_METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
+      message:
+        'QUNBOT_METRICS_TOKEN must be at least 16 characters (or unset: GET /metrics then needs the admin token)',
+    }),
     QUNBOT_SOP_DIR: z.string().default('./sop'),
     QUNBOT_KB_DIR: z.string().default('./knowledge'),
     QUNBOT_HANDOFF_FILE: z.string().default('./handoff.yaml'),
     QUNBOT_MODERATION_DIR: z.string().default('./moderation'),
     QUNBOT_PRIVACY_FILE: z.string().default('./privacy.yaml'),
+    QUNBOT_ANALYTICS_FILE: z.string().default('./analytics.yaml'),
     QUNBOT_SIM_WORLD: z.string().default('./sim/world.yaml'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     QUNBOT_SEND_MIN_GAP_MS: intFrom('QUNBOT_SEND_MIN_GAP_MS', 0, 600_000, 2000),
@@ -106,11 +111,13 @@ export const envSchema = z
     port: e.QUNBOT_PORT,
     adminToken: e.QUNBOT_ADMIN_TOKEN,
     staffTokens: e.QUNBOT_STAFF_TOKENS,
+    metricsToken: e.QUNBOT_METRICS_TOKEN,
     sopDir: e.QUNBOT_SOP_DIR,
     kbDir: e.QUNBOT_KB_DIR,
     handoffFile: e.QUNBOT_HANDOFF_FILE,
     moderationDir: e.QUNBOT_MODERATION_DIR,
     privacyFile: e.QUNBOT_PRIVACY_FILE,
+    analyticsFile: e.QUNBOT_ANALYTICS_FILE,
     simWorldFile: e.QUNBOT_SIM_WORLD,
     logLevel: e.LOG_LEVEL,
     pacing: {

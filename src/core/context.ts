@@ -20,3 +20,13 @@ export interface MessageContext {
   /** Scratch space stages use to leave notes for later stages (for example `moderated`). */
   readonly notes: Map<string, unknown>
 }
+
+/**
+ * The note the FAQ leaves on every question it considered, for analytics: answered (with the
+ * entry), asked (offered choices), fallback (said it cannot answer), unanswered (stayed silent).
+ */
+export const FAQ_OUTCOME_NOTE = 'faqOutcome'
+export interface FaqOutcomeNote {
+  outcome: 'answered' | 'asked' | 'fallback' | 'unanswered'
+  entryId?: string
+}

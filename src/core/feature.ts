@@ -57,6 +57,7 @@ export interface FeatureDeps {
     handoffFile: string
     moderationDir: string
     privacyFile: string
+    analyticsFile: string
   }
 }
 
@@ -76,6 +77,8 @@ export interface Feature {
   /** Non-message events: joins, leaves, topic changes, login changes. */
   on?: BotEventHandlers
   routes?: RouteDefinition[]
+  /** Writes what the feature buffers in memory (rollups, gaps) now: before exports and erasure. */
+  flush?(): void
   start?(): void | Promise<void>
   stop?(): void | Promise<void>
 }

@@ -16,9 +16,10 @@ export interface RouteDefinition<
   summary: string
   /**
    * Who may call: `admin` (the admin token, the default), `staff` (the admin token or a staff
-   * token from QUNBOT_STAFF_TOKENS), or `public` (no token: health, signed webhooks).
+   * token from QUNBOT_STAFF_TOKENS), `metrics` (the admin token or QUNBOT_METRICS_TOKEN: the
+   * Prometheus scrape), or `public` (no token: health, signed webhooks).
    */
-  auth?: 'admin' | 'staff' | 'public'
+  auth?: RouteAuth
   params?: P
   query?: Q
   body?: B
@@ -35,9 +36,13 @@ export interface RouteDefinition<
   }): Promise<RouteResult> | RouteResult
 }
 
+export type RouteAuth = 'admin' | 'staff' | 'metrics' | 'public'
+
 export interface RouteResult {
   status: number
+  /** Sent as JSON, unless `contentType` is given: then `body` is text sent as it is. */
   body?: unknown
+  contentType?: string
 }
 
 /** Helps TypeScript infer the handler's input types from the schemas. */

@@ -36,5 +36,9 @@ export function openDatabase(file: string): Db {
     const reason = error instanceof Error ? error.message : String(error)
     throw new QunbotError('QB_DB_MIGRATION', `database migration failed for ${file}: ${reason}`)
   }
+  // Table statistics for the query planner (the analytics queries depend on them), refreshed
+  // where stale; analysis_limit bounds the cost on a large database to milliseconds.
+  sqlite.pragma('analysis_limit = 400')
+  sqlite.pragma('optimize = 0x10002')
   return db
 }

@@ -93,6 +93,7 @@ export const jobRegistry = sqliteTable('job_registry', {
   firstSeenAt: integer('first_seen_at').notNull(),
 })
 
+export * from './analytics-schema.js'
 export * from './faq-schema.js'
 export * from './handoff-schema.js'
 export * from './moderation-schema.js'

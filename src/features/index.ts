@@ -1,4 +1,5 @@
 import type { Feature, FeatureDeps } from '../core/feature.js'
+import { createAnalyticsFeature } from './analytics/index.js'
 import { createFaqFeature } from './faq/index.js'
 import { createHandoffFeature } from './handoff/index.js'
 import { createModerationFeature } from './moderation/index.js'
@@ -8,12 +9,13 @@ import { createSopFeature } from './sop/index.js'
 
 /**
  * The feature registry: order here is pipeline order. A new feature is one folder and one line.
- * Moderation runs before the features that answer; staff alerts go out through handoff's webhooks.
+ * Analytics comes first, to count every message; moderation runs before the features that answer; staff alerts go out through handoff's webhooks.
  */
 export function createFeatures(deps: FeatureDeps): Feature[] {
   const handoff = createHandoffFeature(deps)
   const privacy = createPrivacyFeature(deps)
   return [
+    createAnalyticsFeature({ ...deps, alerts: handoff.dispatcher }),
     createPingFeature(),
     createModerationFeature({ ...deps, alerts: handoff.dispatcher }),
     handoff,

@@ -23,6 +23,23 @@ export interface PacingOptions {
   maxAttempts?: number
 }
 
+/** What the sender reports to metrics. Sends are few (a handful a minute), so this costs nothing. */
+export interface SendObserver {
+  /**
+   * One attempt's result: `sent`; `throttled` (the platform said "too frequent": the breaker
+   * pauses all sends); `retried` (failed or went offline, queued again); `dead` (dead-lettered).
+   */
+  attempt?(outcome: SendOutcome): void
+  /**
+   * How long a chunk that went out had waited, while the account was online, after it was due
+   * (queued, or its retry time came): the minimum gap with jitter, the per-minute cap, the
+   * breaker, and the sends queued ahead of it.
+   */
+  pacingWait?(ms: number): void
+}
+
+export type SendOutcome = 'sent' | 'retried' | 'throttled' | 'dead'
+
 const TOO_FREQUENT = /频繁|过于频繁|too (?:many|frequent)|rate.?limit|frequency/i
 const MINUTE = 60_000
 
@@ -42,6 +59,9 @@ export class PacedSender implements SendPort {
   private readonly recentSends: number[] = []
   private pausedUntil = 0
   private breakerLevel = 0
+  /** Since when the sender has been running and online; waits before it are not pacing. */
+  private sendingSince = 0
+  private readonly observers: SendObserver[] = []
 
   constructor(
     private readonly outbox: ChatOutbox,
@@ -64,7 +84,13 @@ export class PacedSender implements SendPort {
     const requeued = this.outbox.requeueInterrupted()
     if (requeued > 0) this.log.warn({ requeued }, 'chunks interrupted by the last stop are queued again')
     this.running = true
+    this.sendingSince = this.clock.now()
     this.wake()
+  }
+
+  /** Adds an observer of send outcomes and pacing waits (metrics). */
+  observe(observer: SendObserver): void {
+    this.observers.push(observer)
   }
 
   stop(): void {
@@ -74,6 +100,7 @@ export class PacedSender implements SendPort {
   }
 
   setOnline(online: boolean): void {
+    if (online && !this.online) this.sendingSince = this.clock.now()
     this.online = online
     if (online) this.wake()
   }
@@ -134,18 +161,36 @@ export class PacedSender implements SendPort {
         return
       }
       this.outbox.markSending(chunk.id)
+      let outcome: SendOutcome
       try {
         await this.transport.deliver(chunk.roomId, chunk.message)
         const sentAt = this.clock.now()
         this.outbox.markSent(chunk.id, sentAt)
         this.noteSent(sentAt)
+        outcome = 'sent'
       } catch (error) {
-        this.handleFailure(chunk.id, chunk.attempts, error)
+        outcome = this.handleFailure(chunk.id, chunk.attempts, error)
+      }
+      if (this.observers.length > 0) {
+        const waited = Math.max(0, now - Math.max(chunk.notBefore, this.sendingSince))
+        this.report(outcome, outcome === 'sent' ? waited : undefined)
       }
     }
   }
 
-  private handleFailure(id: number, attempts: number, error: unknown): void {
+  /** Outside the send's try block: an observer's failure must never mark a sent chunk for retry. */
+  private report(outcome: SendOutcome, waitedMs: number | undefined): void {
+    for (const observer of this.observers) {
+      try {
+        observer.attempt?.(outcome)
+        if (waitedMs !== undefined) observer.pacingWait?.(waitedMs)
+      } catch (error) {
+        this.log.warn({ err: error }, 'send observer failed')
+      }
+    }
+  }
+
+  private handleFailure(id: number, attempts: number, error: unknown): SendOutcome {
     const reason = error instanceof Error ? error.message : String(error)
     const now = this.clock.now()
     if (TOO_FREQUENT.test(reason)) {
@@ -154,17 +199,17 @@ export class PacedSender implements SendPort {
       this.pausedUntil = now + pause
       this.outbox.markRetry(id, reason, now, false)
       this.log.warn({ pauseMs: pause, reason }, 'platform says sending is too frequent; pausing all sends')
-      return
+      return 'throttled'
     }
     if (!this.online) {
       this.outbox.markRetry(id, reason, now, false)
-      return
+      return 'retried'
     }
     const tried = attempts + 1
     if (tried >= (this.pacing.maxAttempts ?? 5)) {
       this.outbox.markDead(id, reason, tried)
       this.log.error({ outboxId: id, attempts: tried, reason }, 'chat send failed repeatedly; dead-lettered')
-      return
+      return 'dead'
     }
     const backoff = Math.min(2 ** tried * 1000, 5 * MINUTE) * (0.5 + this.random() / 2)
     this.outbox.markRetry(id, reason, now + backoff, true)
@@ -172,6 +217,7 @@ export class PacedSender implements SendPort {
       { outboxId: id, attempts: tried, retryInMs: Math.round(backoff), reason },
       'chat send failed; will retry',
     )
+    return 'retried'
   }
 
   private earliestAllowed(): number {

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   reconcileIntervalMs: number
   /** Receives each stage's own time per message (benchmarks, metrics). */
   onStageTime?: (stage: string, ms: number) => void
+  /** Receives each accepted message's time through the whole pipeline (metrics). */
+  onMessageTime?: (ms: number) => void
   messageLog?: Omit<MessageLogOptions, 'onError'>
 }
 
@@ -126,6 +128,8 @@ export class BotRuntime {
   async handleMessage(message: InboundMessage): Promise<void> {
     if (!this.accepting) return
     const done = this.idle.begin()
+    const onTime = this.options.onMessageTime
+    const started = onTime ? performance.now() : 0
     try {
       const ctx = createMessageContext(
         message,
@@ -135,6 +139,7 @@ export class BotRuntime {
       )
       await this.run(ctx)
       if (ctx.answered) this.stats.answered++
+      if (onTime && ctx.notes.get(GUARD_VERDICT) === 'accept') onTime(performance.now() - started)
     } finally {
       done()
     }

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
@@ -9,7 +11,7 @@ import Fastify, {
 } from 'fastify'
 import type { Logger as PinoLogger } from 'pino'
 import type { z } from 'zod'
-import { HttpError, type RouteDefinition } from '../core/route.js'
+import { HttpError, type RouteAuth, type RouteDefinition } from '../core/route.js'
 import { isValidBearer } from './auth.js'
 import { describeIssues, type FieldProblem } from './validation.js'
 
@@ -18,6 +20,8 @@ export interface ServerDeps {
   adminToken: string
   /** Tokens that may call `staff` routes (the handoff API), besides the admin token. */
   staffTokens?: string[]
+  /** A token that may read `metrics` routes (GET /metrics) and nothing else. */
+  metricsToken?: string
   routes: RouteDefinition[]
   /** Folder of the operator console's static files; omitted in API-only tests. */
   webDir?: string
@@ -26,9 +30,16 @@ export interface ServerDeps {
   bodyLimit?: number
 }
 
+/**
+ * Browser libraries the console loads from /vendor/, served from their npm packages (resolved like
+ * an import, so it works from src/ and dist/ after `npm ci`), never copied into web/.
+ */
+const VENDOR_DIR = dirname(createRequire(import.meta.url).resolve('chart.js'))
+const VENDOR_FILES = new Set(['/chart.umd.js'])
+
 declare module 'fastify' {
   interface FastifyContextConfig {
-    auth?: 'admin' | 'staff' | 'public'
+    auth?: RouteAuth
   }
 }
 
@@ -66,11 +77,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const header = request.headers.authorization
     const allowed =
       isValidBearer(header, deps.adminToken) ||
-      (auth === 'staff' && (deps.staffTokens ?? []).some((token) => isValidBearer(header, token)))
+      (auth === 'staff' && (deps.staffTokens ?? []).some((token) => isValidBearer(header, token))) ||
+      (auth === 'metrics' && deps.metricsToken !== undefined && isValidBearer(header, deps.metricsToken))
     if (!allowed) {
       return reply.code(401).send({
         error: 'Unauthorized',
-        message: 'this API needs the admin token: send "Authorization: Bearer <QUNBOT_ADMIN_TOKEN>"',
+        message:
+          auth === 'metrics'
+            ? 'metrics need a token: send "Authorization: Bearer <QUNBOT_METRICS_TOKEN or QUNBOT_ADMIN_TOKEN>"'
+            : 'this API needs the admin token: send "Authorization: Bearer <QUNBOT_ADMIN_TOKEN>"',
       })
     }
   })
@@ -106,7 +121,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   for (const route of deps.routes) mountRoute(app, route)
 
-  if (deps.webDir) await app.register(fastifyStatic, { root: deps.webDir, prefix: '/', index: 'index.html' })
+  if (deps.webDir) {
+    await app.register(fastifyStatic, { root: deps.webDir, prefix: '/', index: 'index.html' })
+    await app.register(fastifyStatic, {
+      root: VENDOR_DIR,
+      prefix: '/vendor/',
+      decorateReply: false,
+      index: false,
+      allowedPath: (path) => VENDOR_FILES.has(path),
+    })
+  }
   return app
 }
 
@@ -135,6 +159,7 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition): void {
       const rawBody = (request as unknown as { rawBody?: string }).rawBody ?? ''
       const result = await route.handler({ params, query, body, headers: request.headers, rawBody } as never)
       reply.code(result.status)
+      if (result.contentType) return reply.type(result.contentType).send(String(result.body ?? ''))
       return result.body === undefined ? reply.send() : reply.send(result.body)
     },
   })

@@ -20,6 +20,8 @@ export function createTestConfig(env: Record<string, string> = {}): AppConfig {
     // limits, a notice in every new group) would change what other tests see.
     QUNBOT_MODERATION_DIR: join(dataDir, 'no-moderation'),
     QUNBOT_PRIVACY_FILE: join(dataDir, 'no-privacy.yaml'),
+    // Analytics still records (default time zone); the weekly report stays off.
+    QUNBOT_ANALYTICS_FILE: join(dataDir, 'no-analytics.yaml'),
     ...env,
   })
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'))

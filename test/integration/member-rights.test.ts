@@ -240,8 +240,23 @@ describe('members’ rights: export and erasure', { timeout: 60_000 }, () => {
     const otherCountsBefore = otherCounts()
     expect(Object.keys(otherBefore)).toEqual(expect.arrayContaining(['checkins', 'members', 'tickets']))
 
+    const sums = () =>
+      app.db.$client
+        .prepare(
+          'SELECT (SELECT sum(messages) FROM room_days) AS groupDays, (SELECT sum(messages) FROM activity_days) AS memberDays, (SELECT sum(active_members) FROM room_days) AS active, (SELECT count(*) FROM activity_days) AS rows',
+        )
+        .get() as { groupDays: number; memberDays: number; active: number; rows: number }
+    app.runtime.messageLog.flush()
+    for (const f of app.features) f.flush?.()
+    const before = sums()
+    expect(before.groupDays).toBeGreaterThan(0)
     const res = await app.api('DELETE', `/api/members/${erasedId}?actor=dpo`)
     expect(res.status).toBe(200)
+    // The per-group daily sums lose exactly the erased member's share.
+    const after = sums()
+    expect(after.groupDays).toBe(after.memberDays)
+    expect(after.active).toBe(after.rows)
+    expect(after.groupDays).toBeLessThan(before.groupDays)
     const report = res.body
     expect(report).toMatchObject({
       memberId: erasedId,

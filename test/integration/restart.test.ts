@@ -53,6 +53,7 @@ describe('restart', () => {
           handoffFile: join(dir, 'handoff.yaml'),
           moderationDir: join(dir, 'moderation'),
           privacyFile: join(dir, 'privacy.yaml'),
+          analyticsFile: join(dir, 'analytics.yaml'),
         },
       }),
       staleMessageMs: 60_000,

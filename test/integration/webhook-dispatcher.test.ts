@@ -134,6 +134,41 @@ describe('WebhookDispatcher', () => {
     await receiver.close()
   })
 
+  it('tells observers of every attempt: retry, delivered, dead', async () => {
+    const receiver = await startReceiver([{ status: 500 }, { status: 410 }])
+    const fromOption: string[] = []
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      clock,
+      silentLogger,
+      {
+        backoffMs: [5_000, 5_000],
+        random: () => 0.5,
+        onAttempt: (r) => fromOption.push(r.outcome),
+      },
+    )
+    const reports: [string, string, number | null][] = []
+    dispatcher.observe((r) => reports.push([r.endpoint, r.outcome, r.status]))
+    dispatcher.observe(() => {
+      throw new Error('a broken observer does not stop deliveries')
+    })
+    dispatcher.start()
+    dispatcher.publish('handoff.opened', {})
+    await run(dispatcher, 0)
+    await run(dispatcher, 5_000)
+    dispatcher.publish('handoff.closed', {})
+    await run(dispatcher, 0)
+    expect(reports).toEqual([
+      ['ops', 'retry', 500],
+      ['ops', 'dead', 410],
+      ['ops', 'delivered', 200],
+    ])
+    expect(fromOption).toEqual(['retry', 'dead', 'delivered'])
+    expect(dispatcher.endpointNames()).toEqual(['ops'])
+    await receiver.close()
+  })
+
   it('keeps a delivery pending while the receiver is unreachable and sends it after a restart', async () => {
     const dispatcher = new WebhookDispatcher(
       outbox,

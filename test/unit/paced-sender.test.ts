@@ -152,6 +152,54 @@ describe('PacedSender', () => {
       expect(Buffer.byteLength(d.message.parts.join(''))).toBeLessThanOrEqual(2000)
   })
 
+  it('reports each attempt and how long sent chunks waited for pacing to observers', async () => {
+    const sender = makeSender({ jitterMs: 0, maxAttempts: 2 })
+    const outcomes: string[] = []
+    const waits: number[] = []
+    sender.observe({ attempt: (o) => outcomes.push(o), pacingWait: (ms) => waits.push(ms) })
+    platform.failures.push(
+      { error: new Error('发送消息过于频繁，请稍后再试') },
+      ...[1, 2].map(() => ({ error: new Error('boom'), roomId: 'x@chatroom' })),
+    )
+    sender.send('a@chatroom', plainText('first'))
+    sender.send('x@chatroom', plainText('doomed'))
+    await drain(clock, sender)
+    expect(outcomes).toEqual(['throttled', 'sent', 'retried', 'dead'])
+    // "first" was due at once and went out after the 60 s breaker.
+    expect(waits).toEqual([60_000])
+
+    // Waiting while offline is not pacing; waiting behind the previous send's gap is.
+    outcomes.length = 0
+    waits.length = 0
+    sender.setOnline(false)
+    sender.send('a@chatroom', plainText('later 1'))
+    sender.send('a@chatroom', plainText('later 2'))
+    await clock.advance(10 * 60_000)
+    sender.setOnline(true)
+    await drain(clock, sender)
+    // A chunk queued long after the last send goes at once.
+    await clock.advance(5 * 60_000)
+    sender.send('a@chatroom', plainText('later 3'))
+    await drain(clock, sender)
+    expect(outcomes).toEqual(['sent', 'sent', 'sent'])
+    expect(waits).toEqual([0, 2000, 0])
+  })
+
+  it('never resends a chunk because an observer failed', async () => {
+    const sender = makeSender()
+    sender.observe({
+      attempt: () => {
+        throw new Error('observer broke')
+      },
+    })
+    sender.send('room@chatroom', plainText('once'))
+    await drain(clock, sender)
+    await clock.advance(10 * 60_000)
+    await sender.whenQuiet()
+    expect(platform.delivered).toHaveLength(1)
+    expect(db.$client.prepare('SELECT status FROM chat_outbox').pluck().all()).toEqual(['sent'])
+  })
+
   it('requeues a chunk that was being sent when the process stopped', async () => {
     const first = makeSender()
     first.setOnline(false)

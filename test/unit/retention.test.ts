@@ -17,6 +17,7 @@ const { retention } = privacyConfigSchema.parse({
     deliveryLogs: '7d',
     moderationLog: '90d',
     faqGaps: '60d',
+    analytics: '400d',
   },
 })
 const cutoff = {
@@ -25,6 +26,7 @@ const cutoff = {
   deliveryLogs: NOW - 7 * DAY,
   moderationLog: NOW - 90 * DAY,
   faqGaps: NOW - 60 * DAY,
+  analytics: NOW - 400 * DAY,
 }
 /** Just older than the cutoff (purged), exactly at it and just newer (both kept). */
 const OLD = -1
@@ -143,12 +145,36 @@ describe('purgeExpired', () => {
       )
   })
 
+  /** Rows of the analytics rollups either side of the analytics cutoff (activity by UTC day). */
+  const seedAnalytics = () => {
+    const cutoffDay = Math.floor(cutoff.analytics / DAY)
+    for (const [member, day] of [
+      ['a-old', cutoffDay - 1],
+      ['a-edge', cutoffDay],
+    ] as const)
+      sql("INSERT INTO activity_days (room_id, member_id, day, messages) VALUES ('r1', ?, ?, 3)", member, day)
+    for (const [member, d] of [
+      ['e-old', OLD],
+      ['e-new', NEW],
+    ] as const)
+      sql(
+        "INSERT INTO member_events (room_id, member_id, kind, at, day) VALUES ('r1', ?, 'join', ?, 0)",
+        member,
+        cutoff.analytics + d,
+      )
+    sql(
+      "INSERT INTO faq_outcomes (room_id, outcome, entry_id, at, day) VALUES ('r1', 'answered', 'old', ?, 0)",
+      cutoff.analytics - 1,
+    )
+  }
+
   afterEach(() => {
     db.$client.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
   it('deletes what is older than each kind’s period, keeps the rest, and counts exactly', () => {
+    seedAnalytics()
     expect(purgeExpired(db, NOW, retention)).toEqual({
       messages: 1,
       // Three transcript lines deleted, one text cleared (the resolved event had none).
@@ -157,9 +183,14 @@ describe('purgeExpired', () => {
       deliveryLogs: 8,
       moderationLog: 1,
       faqGaps: 1,
+      // One activity day, one join, one FAQ outcome.
+      analytics: 3,
     })
 
     expect(column('SELECT id FROM messages ORDER BY id')).toEqual(['m-edge', 'm-new'])
+    expect(column('SELECT member_id FROM activity_days')).toEqual(['a-edge'])
+    expect(column('SELECT member_id FROM member_events')).toEqual(['e-new'])
+    expect(column('SELECT count(*) FROM faq_outcomes')).toEqual([0])
 
     expect(column('SELECT count(*) FROM tickets')).toEqual([1])
     expect(db.$client.prepare('SELECT actor, kind, text FROM ticket_events ORDER BY id').all()).toEqual([
@@ -197,6 +228,7 @@ describe('purgeExpired', () => {
       deliveryLogs: 0,
       moderationLog: 0,
       faqGaps: 0,
+      analytics: 0,
     })
   })
 
@@ -207,6 +239,7 @@ describe('purgeExpired', () => {
       deliveryLogs: 0,
       moderationLog: 0,
       faqGaps: 0,
+      analytics: 0,
     })
     expect(column('SELECT count(*) FROM messages')).toEqual([3])
   })

@@ -1,4 +1,4 @@
-import type { MessageContext } from '../../core/context.js'
+import { FAQ_OUTCOME_NOTE, type FaqOutcomeNote, type MessageContext } from '../../core/context.js'
 import type { Logger } from '../../core/logger.js'
 import { maskPersonalData } from '../../core/mask.js'
 import { renderTemplate } from '../../core/template.js'
@@ -77,11 +77,14 @@ export class FaqService {
         parts: [{ mention: message.sender.id }, ' ', ...renderTemplate(texts.choose, { choices }).parts],
       })
       this.stats.asked++
+      noteOutcome(ctx, { outcome: 'asked' })
       return true
     }
     if (decision.reason === 'not-a-question') return false
     this.stats.unanswered++
     this.gaps.record(room.id, maskPersonalData(message.text), decision.reason, now)
+    const fallback = message.mentionsBot && settings.texts.noMatch !== undefined
+    noteOutcome(ctx, { outcome: fallback ? 'fallback' : 'unanswered' })
     if (message.mentionsBot && settings.texts.noMatch) {
       ctx.send(
         renderTemplate(settings.texts.noMatch, {
@@ -104,6 +107,7 @@ export class FaqService {
     }
     this.lastAnswered.set(key, ctx.now)
     this.stats.answered++
+    noteOutcome(ctx, { outcome: 'answered', entryId: entry.id })
     ctx.log.debug({ entry: entry.id, score, reason }, 'FAQ answered')
     ctx.reply(entry.a)
     if (entry.handoff) ctx.notes.set('handoffRequested', { reason: `faq:${entry.id}` })
@@ -127,4 +131,8 @@ export class FaqService {
 function allowedIn(entry: KbEntry, room: Room): boolean {
   if (!entry.groups) return true
   return Boolean(entry.groups.ids?.includes(room.id) || entry.groups.topic?.test(room.topic))
+}
+
+function noteOutcome(ctx: MessageContext, note: FaqOutcomeNote): void {
+  ctx.notes.set(FAQ_OUTCOME_NOTE, note)
 }

@@ -26,6 +26,7 @@ export function createFaqFeature(deps: FeatureDeps): Feature & { service: FaqSer
         'use POST /api/faq/reload',
       )
     },
+    flush: () => gaps.flush(),
     stop() {
       stopWatching()
       gaps.flush()

@@ -51,6 +51,8 @@ export const MEMBER_TABLES: readonly MemberTable[] = [
   byMember('points_ledger'),
   byMember('member_tags'),
   byMember('poll_votes'),
+  byMember('activity_days'),
+  byMember('member_events'),
   { table: 'tickets', where: 'member_id = @id', erasure: 'anonymise', nameColumn: 'member_name' },
   { table: 'ticket_events', where: OF_MEMBER_TICKETS, erasure: 'anonymise' },
   { table: 'moderation_actions', where: 'member_id = @id', erasure: 'anonymise', nameColumn: 'member_name' },
@@ -241,6 +243,15 @@ export function createMemberRights(
         const returning = (sql: string, params: object): Key[] =>
           sqlite.prepare(`${sql} RETURNING rowid`).raw().all(params) as Key[]
 
+        // The per-group daily sums lose what the member contributed, so they agree with the
+        // member rows that are about to go.
+        sqlite
+          .prepare(
+            `UPDATE room_days SET messages = room_days.messages - a.messages, active_members = room_days.active_members - 1
+             FROM (SELECT room_id, day, messages FROM activity_days WHERE member_id = @id) AS a
+             WHERE room_days.room_id = a.room_id AND room_days.day = a.day`,
+          )
+          .run(binds)
         for (const t of MEMBER_TABLES.filter((m) => m.erasure === 'delete')) {
           const n = sqlite.prepare(`DELETE FROM ${quoteId(t.table)} WHERE ${t.where}`).run(binds).changes
           if (n > 0) deleted[t.table] = n

@@ -19,6 +19,7 @@ const TRANSCRIPT_LINE_KINDS = ['member_message', 'earlier_message', 'staff_reply
  *   gave up (with their attempts), and the ids of accepted inbound webhooks. Pending and in-flight
  *   sends are never touched: they are not delivered yet.
  * - moderationLog, faqGaps: their rows.
+ * - analytics: activity_days and room_days (by day), member_events and faq_outcomes.
  *
  * The count of a kind is the number of rows deleted, plus for transcripts the texts cleared.
  */
@@ -44,6 +45,11 @@ export function purgeExpired(
     inboundIds: sqlite.prepare('DELETE FROM inbound_webhook_ids WHERE received_at < ?'),
     moderation: sqlite.prepare('DELETE FROM moderation_actions WHERE at < ?'),
     faqGaps: sqlite.prepare('DELETE FROM faq_gaps WHERE at < ?'),
+    // activity_days holds local day numbers; a UTC day is close enough for periods of months.
+    activityDays: sqlite.prepare('DELETE FROM activity_days WHERE day < ?'),
+    roomDays: sqlite.prepare('DELETE FROM room_days WHERE day < ?'),
+    memberEvents: sqlite.prepare('DELETE FROM member_events WHERE at < ?'),
+    faqOutcomes: sqlite.prepare('DELETE FROM faq_outcomes WHERE at < ?'),
   }
   const cutoff = (kind: RetentionKind) => now - retention[kind]
   const purge = sqlite.transaction((): Record<RetentionKind, number> => {
@@ -60,6 +66,11 @@ export function purgeExpired(
         q.inboundIds.run(deliveries).changes,
       moderationLog: q.moderation.run(cutoff('moderationLog')).changes,
       faqGaps: q.faqGaps.run(cutoff('faqGaps')).changes,
+      analytics:
+        q.activityDays.run(Math.floor(cutoff('analytics') / 86_400_000)).changes +
+        q.roomDays.run(Math.floor(cutoff('analytics') / 86_400_000)).changes +
+        q.memberEvents.run(cutoff('analytics')).changes +
+        q.faqOutcomes.run(cutoff('analytics')).changes,
     }
   })
   return purge()

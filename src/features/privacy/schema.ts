@@ -46,6 +46,8 @@ export const privacyConfigSchema = z.strictObject({
       deliveryLogs: retention.prefault('30d'),
       /** The moderation log. */
       moderationLog: retention.prefault('180d'),
+      /** Analytics rollups: who was active on which day, joins and leaves, FAQ outcomes. */
+      analytics: retention.prefault('400d'),
       /** Unanswered questions kept for the FAQ gap report. */
       faqGaps: retention.prefault('90d'),
       /** Local time of the daily purge. */

@@ -16,6 +16,17 @@ export interface WebhookEndpoint {
   format?: WebhookFormat
 }
 
+/** One delivery attempt's result, for metrics: `retry` will be tried again, `dead` will not. */
+export interface WebhookAttemptReport {
+  endpoint: string
+  outcome: 'delivered' | 'retry' | 'dead'
+  /** The receiver's HTTP status, or null when the request failed (timeout, refused). */
+  status: number | null
+  durationMs: number
+}
+
+export type WebhookObserver = (report: WebhookAttemptReport) => void
+
 export interface DispatcherOptions {
   /** Per-request timeout (real time). */
   timeoutMs?: number
@@ -24,6 +35,8 @@ export interface DispatcherOptions {
   random?: () => number
   /** Link target for "open ticket" buttons in staff messages. */
   consoleUrl?: string
+  /** Told about every attempt (metrics); more can be added with `observe`. */
+  onAttempt?: WebhookObserver
 }
 
 /** About a day of attempts, in the spirit of the Standard Webhooks retry schedule. */
@@ -43,6 +56,7 @@ export class WebhookDispatcher {
   private pumping: Promise<void> | undefined
   private again = false
   private readonly endpoints: Map<string, WebhookEndpoint>
+  private readonly observers: WebhookObserver[] = []
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -52,6 +66,17 @@ export class WebhookDispatcher {
     private readonly options: DispatcherOptions = {},
   ) {
     this.endpoints = new Map(endpoints.map((e) => [e.name, e]))
+    if (options.onAttempt) this.observers.push(options.onAttempt)
+  }
+
+  /** Adds an observer of delivery attempts after construction (the app wires metrics this way). */
+  observe(observer: WebhookObserver): void {
+    this.observers.push(observer)
+  }
+
+  /** The configured endpoints' names. */
+  endpointNames(): string[] {
+    return [...this.endpoints.keys()]
   }
 
   /**
@@ -126,6 +151,7 @@ export class WebhookDispatcher {
     const now = this.clock.now()
     if (!endpoint) {
       this.outbox.markDead(delivery.id, n, `endpoint "${delivery.endpoint}" is no longer configured`)
+      this.report({ endpoint: delivery.endpoint, outcome: 'dead', status: null, durationMs: 0 })
       return
     }
     const started = performance.now()
@@ -151,9 +177,13 @@ export class WebhookDispatcher {
       error = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
     }
     const at = this.clock.now()
-    this.outbox.logAttempt(delivery.id, n, at, status, error, performance.now() - started)
+    const durationMs = performance.now() - started
+    this.outbox.logAttempt(delivery.id, n, at, status, error, durationMs)
+    const report = (outcome: WebhookAttemptReport['outcome']) =>
+      this.report({ endpoint: endpoint.name, outcome, status, durationMs })
     if (error === null) {
       this.outbox.markDelivered(delivery.id, n, at)
+      report('delivered')
       this.log.info(
         { webhookId: delivery.id, endpoint: endpoint.name, event: delivery.eventType, attempt: n },
         'webhook delivered',
@@ -164,6 +194,7 @@ export class WebhookDispatcher {
     const wait = schedule[n - 1]
     if (wait === undefined || status === 410) {
       this.outbox.markDead(delivery.id, n, error)
+      report('dead')
       this.log.error(
         { webhookId: delivery.id, endpoint: endpoint.name, attempts: n, error },
         'webhook dead-lettered',
@@ -173,10 +204,21 @@ export class WebhookDispatcher {
     const jitter = 0.8 + 0.4 * (this.options.random ?? Math.random)()
     const next = at + Math.max(Math.round(wait * jitter), retryAfterMs ?? 0)
     this.outbox.reschedule(delivery.id, n, next, error)
+    report('retry')
     this.log.warn(
       { webhookId: delivery.id, endpoint: endpoint.name, attempt: n, error, retryAt: next },
       'webhook failed; will retry',
     )
+  }
+
+  private report(report: WebhookAttemptReport): void {
+    for (const observer of this.observers) {
+      try {
+        observer(report)
+      } catch (error) {
+        this.log.warn({ err: error }, 'webhook observer failed')
+      }
+    }
   }
 }
 
