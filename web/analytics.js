@@ -382,7 +382,7 @@ function renderPollTable(polls) {
         el('td', '', p.topicId),
         el('td', '', topics.get(p.roomId) ?? p.roomId),
         el('td', 'num', formatDateTime(p.firedAt)),
-        el('td', '', `${votes}（共 ${num(total)}）`),
+        el('td', '', `${votes}（共 ${num(total)}）${p.nps === null ? '' : ` · NPS ${p.nps}`}`),
         el('td', '', p.closedAt === null ? '进行中 (open)' : '已结束 (closed)'),
       )
       return tr

@@ -737,6 +737,8 @@ describe('figures for a range across the February/March month end', () => {
         closedAt: null,
         options: ['是', '否'],
         votes: { 否: 1 },
+        // Not a 0-10 scale: no NPS.
+        nps: null,
       },
       {
         id: 2,
@@ -746,6 +748,7 @@ describe('figures for a range across the February/March month end', () => {
         closedAt: null,
         options: ['A', 'B', 'C'],
         votes: { A: 2, B: 1 },
+        nps: null,
       },
     ])
     expect(g1.polls.map((p) => p.id)).toEqual([2])

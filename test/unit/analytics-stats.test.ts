@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { change, median, nearestRank, rate } from '../../src/features/analytics/stats.js'
+import { change, median, nearestRank, netPromoterScore, rate } from '../../src/features/analytics/stats.js'
 
 // docs/metrics.md: the median of an even count is the mean of the two middle values; p90 is the
 // nearest-rank value (the smallest value with at least 90 % of the values at or below it).
@@ -98,5 +98,21 @@ describe('change', () => {
     expect(change(0, 0)).toBeNull()
     expect(change(null, 4)).toBeNull()
     expect(change(4, null)).toBeNull()
+  })
+})
+
+describe('netPromoterScore', () => {
+  const scale = Array.from({ length: 11 }, (_, i) => String(i))
+  it('is % promoters (9-10) minus % detractors (0-6), passives (7-8) counting only in the total', () => {
+    // 3 promoters, 2 passives, 5 detractors of 10 votes: 30 % - 50 % = -20.
+    expect(netPromoterScore(scale, { '10': 2, '9': 1, '8': 1, '7': 1, '6': 3, '0': 2 })).toBe(-20)
+    // All promoters: 100; all detractors: -100.
+    expect(netPromoterScore(scale, { '9': 4 })).toBe(100)
+    expect(netPromoterScore(scale, { '3': 1 })).toBe(-100)
+  })
+  it('is null without votes, or for a poll that is not a 0-10 scale', () => {
+    expect(netPromoterScore(scale, {})).toBeNull()
+    expect(netPromoterScore(['1', '2', '3', '4', '5'], { '5': 3 })).toBeNull()
+    expect(netPromoterScore(['好', '不好'], { 好: 1 })).toBeNull()
   })
 })

@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js'
 import { DayIndex } from './day-index.js'
 import type { ActivityScan, MetricsRange, MetricsRepository } from './metrics-repository.js'
-import { median, nearestRank, rate } from './stats.js'
+import { median, nearestRank, netPromoterScore, rate } from './stats.js'
 
 const STREAK_BUCKETS = [
   { label: '1', min: 1, max: 1 },
@@ -85,10 +85,11 @@ export class AnalyticsService {
         leaves: eventsByDay.get(day)?.leaves ?? 0,
       }
     })
-    const retention = (n: number) => {
-      const { cohort, retained } = repo.retention(r, n)
-      return { cohort, retained, rate: rate(retained, cohort) }
-    }
+    const cohorts = repo.retention(r)
+    const retention = (c: { cohort: number; retained: number }) => ({
+      ...c,
+      rate: rate(c.retained, c.cohort),
+    })
     const funnel = repo.funnel(r)
     const { streaks, ...checkins } = repo.checkins(r)
     const faq = repo.faq(r)
@@ -121,7 +122,7 @@ export class AnalyticsService {
         firstTaskRate: rate(funnel.firstTask, funnel.joined),
         allTasksRate: rate(funnel.allTasks, funnel.joined),
       },
-      retention: { d1: retention(1), d7: retention(7), d30: retention(30) },
+      retention: { d1: retention(cohorts.d1), d7: retention(cohorts.d7), d30: retention(cohorts.d30) },
       checkins: {
         ...checkins,
         rate: rate(checkins.checkins, members * dayCount),
@@ -171,7 +172,7 @@ export class AnalyticsService {
           })),
         },
       },
-      polls: repo.polls(r),
+      polls: repo.polls(r).map((p) => ({ ...p, nps: netPromoterScore(p.options, p.votes) })),
     }
   }
 

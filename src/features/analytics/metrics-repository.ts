@@ -56,13 +56,16 @@ export function createMetricsRepository(db: Db) {
     `SELECT day, sum(kind = 'join') AS joins, sum(kind = 'leave') AS leaves FROM member_events
      WHERE day BETWEEN @from AND @to AND ${ROOM} GROUP BY day`,
   )
-  // A member who joined twice on one day is one cohort member.
-  const retention = q<{ cohort: number; retained: number }>(
-    `SELECT count(*) AS cohort, coalesce(sum(EXISTS (
-         SELECT 1 FROM activity_days a WHERE a.room_id = j.room_id AND a.member_id = j.member_id AND a.day = j.day + @n
-       )), 0) AS retained
+  // One pass over the joins gives every cohort: a member who joined twice on one day is one
+  // cohort member, and is in cohort N only once day N has come.
+  const retained = (n: number) =>
+    `coalesce(sum(day + ${n} <= @today AND EXISTS (SELECT 1 FROM activity_days a
+       WHERE a.room_id = j.room_id AND a.member_id = j.member_id AND a.day = j.day + ${n})), 0) AS retained${n},
+     coalesce(sum(day + ${n} <= @today), 0) AS cohort${n}`
+  const retention = q<Record<`${'cohort' | 'retained'}${1 | 7 | 30}`, number>>(
+    `SELECT ${[1, 7, 30].map(retained).join(', ')}
      FROM (SELECT DISTINCT room_id, member_id, day FROM member_events
-           WHERE kind = 'join' AND day BETWEEN @from AND @to AND day + @n <= @today AND ${ROOM}) j`,
+           WHERE kind = 'join' AND day BETWEEN @from AND @to AND day + 1 <= @today AND ${ROOM}) j`,
   )
   const funnel = q<{ joined: number; firstTask: number; allTasks: number }>(
     `SELECT count(*) AS joined,
@@ -168,7 +171,12 @@ export function createMetricsRepository(db: Db) {
       return { activeMembers, messages, byDay, byRoom }
     },
     eventSeries: (r: MetricsRange) => eventSeries.all(r),
-    retention: (r: MetricsRange, n: number) => retention.get(r, { n }),
+    /** Cohorts and retained members for D1, D7 and D30. */
+    retention: (r: MetricsRange) => {
+      const row = retention.get(r)
+      const of = (n: 1 | 7 | 30) => ({ cohort: row[`cohort${n}`], retained: row[`retained${n}`] })
+      return { d1: of(1), d7: of(7), d30: of(30) }
+    },
     funnel: (r: MetricsRange) => funnel.get(r),
     /** Check-ins in the range: how many, by how many memberships, and each one's longest streak. */
     checkins: (r: MetricsRange) => {

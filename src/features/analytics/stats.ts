@@ -29,3 +29,21 @@ export function change(now: number | null, before: number | null): number | null
   if (now === null || before === null || before === 0) return null
   return (now - before) / before
 }
+
+/**
+ * Net Promoter Score of votes on a 0-10 scale: % promoters (9-10) minus % detractors (0-6), from
+ * -100 to 100; null when there are no votes or the options are not the numbers 0 to 10.
+ */
+export function netPromoterScore(options: readonly string[], votes: Record<string, number>): number | null {
+  const scale = options.map((o) => o.trim())
+  if (scale.length !== 11 || scale.some((o, i) => o !== String(i))) return null
+  let total = 0
+  let score = 0
+  for (const [option, n] of Object.entries(votes)) {
+    const value = Number(option.trim())
+    total += n
+    if (value >= 9) score += n
+    else if (value <= 6) score -= n
+  }
+  return total > 0 ? Math.round((score / total) * 100) : null
+}
