@@ -10,6 +10,8 @@ export interface BotEvents {
   roomTopicChanged: { room: Room; oldTopic: string; at: number }
   /** The bot sees a group for the first time (it was added, or found it at start). */
   roomDiscovered: { room: Room; at: number }
+  /** The bot's account was removed from a group (its members count as gone with it). */
+  roomLost: { room: Room; at: number }
   loginChanged: LoginStatus
 }
 

@@ -20,14 +20,32 @@ export function createMembershipRepository(db: Db) {
       return db.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, roomId)).get() !== undefined
     },
 
+    /** Groups the bot is in (not those it was removed from). */
     listRooms(): Room[] {
-      return db.select({ id: rooms.id, topic: rooms.topic }).from(rooms).all()
+      return db.select({ id: rooms.id, topic: rooms.topic }).from(rooms).where(isNull(rooms.leftAt)).all()
+    },
+
+    /** True when the bot was removed from this group and has not been seen in it since. */
+    isRoomLeft(roomId: string): boolean {
+      const row = db.select({ leftAt: rooms.leftAt }).from(rooms).where(eq(rooms.id, roomId)).get()
+      return row !== undefined && row.leftAt !== null
+    },
+
+    /** The bot was removed: the group and everyone in it are no longer there, as far as it knows. */
+    markRoomLeft(roomId: string, now: number): void {
+      db.transaction((tx) => {
+        tx.update(rooms).set({ leftAt: now, updatedAt: now }).where(eq(rooms.id, roomId)).run()
+        tx.update(members)
+          .set({ leftAt: now })
+          .where(and(eq(members.roomId, roomId), isNull(members.leftAt)))
+          .run()
+      })
     },
 
     upsertRoom(room: Room, now: number): void {
       db.insert(rooms)
         .values({ id: room.id, topic: room.topic, firstSeenAt: now, updatedAt: now })
-        .onConflictDoUpdate({ target: rooms.id, set: { topic: room.topic, updatedAt: now } })
+        .onConflictDoUpdate({ target: rooms.id, set: { topic: room.topic, updatedAt: now, leftAt: null } })
         .run()
     },
 

@@ -8,6 +8,8 @@ export const rooms = sqliteTable('rooms', {
   topic: text('topic').notNull(),
   firstSeenAt: integer('first_seen_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** When the bot's account was removed from the group (null while it is in it). */
+  leftAt: integer('left_at'),
 })
 
 /**

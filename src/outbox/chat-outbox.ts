@@ -1,4 +1,4 @@
-import { count, eq, inArray } from 'drizzle-orm'
+import { and, count, eq, inArray } from 'drizzle-orm'
 import { maskDeep } from '../core/mask.js'
 import type { MessagePart, OutgoingMessage } from '../core/types.js'
 import type { Db } from '../db/client.js'
@@ -113,6 +113,15 @@ export function createChatOutbox(db: Db) {
         .set({ status: 'dead', lastError: error, attempts })
         .where(eq(chatOutbox.id, id))
         .run()
+    },
+
+    /** Gives up every queued chunk for a group (the bot was removed from it); returns how many. */
+    discardRoom(roomId: string, reason: string): number {
+      return db
+        .update(chatOutbox)
+        .set({ status: 'dead', lastError: reason })
+        .where(and(eq(chatOutbox.roomId, roomId), eq(chatOutbox.status, 'pending')))
+        .run().changes
     },
 
     /** After a crash: chunks that were being sent go back to the queue (at most one resend each). */

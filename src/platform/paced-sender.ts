@@ -109,6 +109,11 @@ export class PacedSender implements SendPort {
     return this.online
   }
 
+  /** Gives up the group's queued chunks (dead-lettered with `reason`); returns how many. */
+  discardRoom(roomId: string, reason: string): number {
+    return this.outbox.discardRoom(roomId, reason)
+  }
+
   /** Chunks not yet sent (pending or in flight). */
   queueDepth(): number {
     return this.outbox.pendingCount()

@@ -10,6 +10,8 @@ export interface PlatformSink {
   membersLeft(room: Room, members: Member[]): Promise<void>
   /** The bot's own account was added to a group. */
   botJoinedRoom(room: Room): Promise<void>
+  /** The bot's own account was removed from a group. */
+  botLeftRoom(room: Room): Promise<void>
   roomTopicChanged(room: Room, oldTopic: string): Promise<void>
   loginChanged(status: LoginStatus): Promise<void>
 }

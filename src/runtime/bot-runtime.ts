@@ -96,6 +96,14 @@ export class BotRuntime {
       this.track(() => this.membership.joined(room, members, 'event', inviterId)),
     membersLeft: (room, members) => this.track(() => this.membership.left(room, members, 'event')),
     botJoinedRoom: (room) => this.track(() => this.membership.botJoinedRoom(room)),
+    botLeftRoom: (room) =>
+      this.track(async () => {
+        // Nothing queued for the group can be delivered any more.
+        const dropped = this.options.sender.discardRoom(room.id, 'the bot is no longer in the group')
+        if (dropped > 0)
+          this.options.log.warn({ roomId: room.id, dropped }, 'queued sends to a lost group dropped')
+        await this.membership.botLeftRoom(room)
+      }),
     roomTopicChanged: (room, oldTopic) => this.track(() => this.membership.renamed(room, oldTopic)),
     loginChanged: (status) => this.track(() => this.onLogin(status)),
   }

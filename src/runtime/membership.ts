@@ -34,7 +34,23 @@ export class MembershipTracker {
   botJoinedRoom(room: Room): Promise<void> {
     return this.withRoom(room.id, async () => {
       const present = await this.directory.members(room.id)
-      await this.baseline(room, present)
+      // Added back after a removal: the group is new again to the features.
+      const rejoined = this.repo.isRoomLeft(room.id)
+      await this.baseline(room, present, rejoined)
+    })
+  }
+
+  /**
+   * The bot was removed from a group. Its members are not reported as leaving one by one (they
+   * did not leave); the features hear `roomLost` and stop working there.
+   */
+  botLeftRoom(room: Room): Promise<void> {
+    return this.withRoom(room.id, async () => {
+      const now = this.clock.now()
+      this.repo.markRoomLeft(room.id, now)
+      this.activeCache.set(room.id, new Set())
+      this.log.warn({ roomId: room.id, topic: room.topic }, 'the bot was removed from a group')
+      await this.bus.emit('roomLost', { room, at: now })
     })
   }
 
@@ -159,8 +175,8 @@ export class MembershipTracker {
     return gone
   }
 
-  private async baseline(room: Room, present: Member[]): Promise<void> {
-    const firstSight = !this.activeCache.has(room.id) && !this.repo.hasRoom(room.id)
+  private async baseline(room: Room, present: Member[], rejoined = false): Promise<void> {
+    const firstSight = rejoined || (!this.activeCache.has(room.id) && !this.repo.hasRoom(room.id))
     this.repo.upsertRoom(room, this.clock.now())
     const known = this.ensureCache(room.id)
     const unseen = present.filter((m) => !known.has(m.id))

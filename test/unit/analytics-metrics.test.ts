@@ -763,6 +763,7 @@ describe('figures for a range across the February/March month end', () => {
       {
         id: G1,
         topic: '一群',
+        leftAt: null,
         members: 4,
         activeMembers: 3,
         messages: 10,
@@ -773,6 +774,7 @@ describe('figures for a range across the February/March month end', () => {
       {
         id: G2,
         topic: '二群',
+        leftAt: null,
         members: 2,
         activeMembers: 2,
         messages: 3,
@@ -785,6 +787,7 @@ describe('figures for a range across the February/March month end', () => {
       {
         id: G2,
         topic: '二群',
+        leftAt: null,
         members: 2,
         activeMembers: 2,
         messages: 3,

@@ -23,6 +23,8 @@ export interface ActivityScan {
 export interface GroupRow {
   id: string
   topic: string
+  /** When the bot was removed from the group (null while it is in it). */
+  leftAt: number | null
   members: number
   activeMembers: number
   messages: number
@@ -130,7 +132,7 @@ export function createMetricsRepository(db: Db) {
   )
   const votes = sql.prepare('SELECT option, count(*) AS n FROM poll_votes WHERE poll_id = ? GROUP BY option')
   const groups = q<Omit<GroupRow, 'activeMembers' | 'messages'>>(
-    `SELECT r.id, r.topic, coalesce(m.members, 0) AS members, coalesce(e.joins, 0) AS joins, coalesce(e.leaves, 0) AS leaves
+    `SELECT r.id, r.topic, r.left_at AS leftAt, coalesce(m.members, 0) AS members, coalesce(e.joins, 0) AS joins, coalesce(e.leaves, 0) AS leaves
      FROM rooms r
      LEFT JOIN (SELECT room_id, count(*) AS members FROM members WHERE left_at IS NULL GROUP BY room_id) m ON m.room_id = r.id
      LEFT JOIN (SELECT room_id, sum(kind = 'join') AS joins, sum(kind = 'leave') AS leaves

@@ -26,6 +26,7 @@ export function createSopFeature(
       memberJoined: (e) => service.onMembersJoined(e.room, e.members, e.at),
       roomTopicChanged: () => service.rebind(),
       roomDiscovered: () => service.rebind(),
+      roomLost: () => service.rebind(),
     },
     routes: createSopRoutes(service, library, repo, deps.clock),
     start() {

@@ -79,6 +79,26 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
       },
     }),
     defineRoute({
+      method: 'DELETE',
+      path: '/api/sim/rooms/:roomId/bot',
+      summary: "The group's owner removes the bot's account (emits room-leave naming the bot)",
+      params: roomParams,
+      handler: ({ params }) => {
+        found(() => world.removeBot(params.roomId))
+        return { status: 204 }
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/sim/rooms/:roomId/bot',
+      summary: "The group's owner adds the bot's account back",
+      params: roomParams,
+      handler: ({ params }) => {
+        found(() => world.readdBot(params.roomId))
+        return { status: 204 }
+      },
+    }),
+    defineRoute({
       method: 'POST',
       path: '/api/sim/rooms/:roomId/messages',
       summary: 'A member posts a text message, or shares a card (link, mini-program, contact card)',

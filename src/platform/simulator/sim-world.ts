@@ -199,6 +199,24 @@ export class SimWorld {
     room.remove(this.mocker.ContactMock.load(memberId)).by(this.botContact)
   }
 
+  /** The bot's account is removed from the group by its owner (emits room-leave naming the bot). */
+  removeBot(roomId: string): void {
+    const room = this.loadRoom(roomId)
+    if (!room.payload.memberIdList.includes(this.botContact.id))
+      throw new SimNotFound(`the bot is not in group ${roomId}`)
+    this.track(`botleave:${roomId}`)
+    room.remove(this.botContact).by(this.ownerOf(room))
+  }
+
+  /** The bot's account is added back to a group it was removed from (emits room-join naming it). */
+  readdBot(roomId: string): void {
+    const room = this.loadRoom(roomId)
+    if (room.payload.memberIdList.includes(this.botContact.id))
+      throw new SimNotFound(`the bot is already in group ${roomId}`)
+    this.track(`botjoin:${roomId}`)
+    room.add(this.botContact).by(this.ownerOf(room))
+  }
+
   /** A member posts `text`; with `mentionBot` the text @mentions the bot as WeChat would show it. */
   say(roomId: string, memberId: string, text: string, mentionBot = false): string {
     return mentionBot
@@ -319,6 +337,7 @@ export class SimWorld {
           sink.membersLeft(room, members),
         ),
       botJoinedRoom: (room) => this.settleAfter(`botjoin:${room.id}`, sink.botJoinedRoom(room)),
+      botLeftRoom: (room) => this.settleAfter(`botleave:${room.id}`, sink.botLeftRoom(room)),
       roomTopicChanged: (room, oldTopic) =>
         this.settleAfter(`topic:${room.id}`, sink.roomTopicChanged(room, oldTopic)),
     }

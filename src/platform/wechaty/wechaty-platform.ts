@@ -63,9 +63,13 @@ export class WechatyPlatform implements ChatPlatform {
       this.guarded('room-join', () => this.onJoin(room, invitees, inviter)),
     )
     bot.on('room-leave', (room, leavers) =>
-      this.guarded('room-leave', async () =>
-        sink.membersLeft(await toRoom(room), await Promise.all(leavers.map((c) => toMember(room, c)))),
-      ),
+      this.guarded('room-leave', async () => {
+        const domainRoom = await toRoom(room)
+        const others = leavers.filter((c) => !c.self())
+        if (others.length > 0)
+          await sink.membersLeft(domainRoom, await Promise.all(others.map((c) => toMember(room, c))))
+        if (others.length < leavers.length) await sink.botLeftRoom(domainRoom)
+      }),
     )
     bot.on('room-topic', (room, newTopic, oldTopic) =>
       this.guarded('room-topic', () => sink.roomTopicChanged({ id: room.id, topic: newTopic }, oldTopic)),
