@@ -6,8 +6,8 @@ import type { Logger as PinoLogger } from 'pino'
 import type { AppConfig } from '../config/env.js'
 import { loadYamlFile } from '../config/load-yaml.js'
 import { type Clock, ManualClock, systemClock } from '../core/clock.js'
-import { QunbotError } from '../core/errors.js'
-import { type Feature, NoRemoveRightError } from '../core/feature.js'
+import { NoRemoveRightError, QunbotError } from '../core/errors.js'
+import type { Feature } from '../core/feature.js'
 import { seededRandom } from '../core/random.js'
 import type { RouteDefinition } from '../core/route.js'
 import { type Db, openDatabase } from '../db/client.js'
@@ -135,15 +135,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     groups: {
       removeMember: async (roomId, memberId) => {
         if (!platform.remove) throw new NoRemoveRightError(`${platform.name} cannot remove members`)
-        try {
-          await platform.remove(roomId, memberId)
-        } catch (error) {
-          // Puppets report a missing owner/admin right as a plain error with words like these.
-          const message = (error as Error).message ?? String(error)
-          if (/permission|not the owner|admin|权限|群主|管理员/i.test(message))
-            throw new NoRemoveRightError(message)
-          throw error
-        }
+        await platform.remove(roomId, memberId)
       },
     },
     // The runtime is built after the features; this runs only once both exist.

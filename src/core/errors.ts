@@ -9,3 +9,8 @@ export class QunbotError extends Error {
     this.name = 'QunbotError'
   }
 }
+
+/** The bot's account may not remove members of this group (it is neither owner nor admin). */
+export class NoRemoveRightError extends Error {
+  override name = 'NoRemoveRightError'
+}

@@ -23,14 +23,10 @@ export interface MemberDirectoryPort {
 /** What features may do to a group's membership. */
 export interface GroupControlPort {
   /**
-   * Removes a member from a group. Rejects with NoRemoveRightError when the bot's account is not
-   * the group's owner or an admin (or the platform cannot remove at all).
+   * Removes a member from a group. Rejects with NoRemoveRightError (core/errors) when the bot's
+   * account is not the group's owner or an admin (or the platform cannot remove at all).
    */
   removeMember(roomId: string, memberId: string): Promise<void>
-}
-
-export class NoRemoveRightError extends Error {
-  override name = 'NoRemoveRightError'
 }
 
 /** Staff alerts: the handoff feature's signed webhooks, so staff get everything in one place. */

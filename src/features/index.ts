@@ -9,7 +9,8 @@ import { createSopFeature } from './sop/index.js'
 
 /**
  * The feature registry: order here is pipeline order. A new feature is one folder and one line.
- * Analytics comes first, to count every message; moderation runs before the features that answer; staff alerts go out through handoff's webhooks.
+ * Analytics comes first, to count every message; moderation runs before the features that
+ * answer. Staff alerts (moderation, weekly report) go out through handoff's webhooks.
  */
 export function createFeatures(deps: FeatureDeps): Feature[] {
   const handoff = createHandoffFeature(deps)

@@ -30,6 +30,6 @@ export interface ChatPlatform {
   deliver(roomId: string, message: OutgoingMessage): Promise<void>
   rooms(): Promise<Room[]>
   members(roomId: string): Promise<Member[]>
-  /** Removes a member from a group, where the account has the right to. */
+  /** Removes a member from a group; rejects with NoRemoveRightError where the account has no right to. */
   remove?(roomId: string, memberId: string): Promise<void>
 }

@@ -1,5 +1,5 @@
+import { NoRemoveRightError } from '../../core/errors.js'
 import type { AlertPort, GroupControlPort, MemberDirectoryPort, SendPort } from '../../core/feature.js'
-import { NoRemoveRightError } from '../../core/feature.js'
 import type { Logger } from '../../core/logger.js'
 import { maskPersonalData } from '../../core/mask.js'
 import { renderTemplate } from '../../core/template.js'

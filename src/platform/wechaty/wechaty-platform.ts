@@ -1,6 +1,7 @@
 import type { Contact, Message, Room as WechatyRoom } from 'wechaty'
 import { type Wechaty, WechatyBuilder } from 'wechaty'
 import type * as PUPPET from 'wechaty-puppet'
+import { NoRemoveRightError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type {
   InboundMessage,
@@ -140,7 +141,15 @@ export class WechatyPlatform implements ChatPlatform {
     const room = await this.bot.Room.find({ id: roomId })
     const contact = await this.bot.Contact.find({ id: memberId })
     if (!room || !contact) throw new Error(`cannot remove ${memberId} from ${roomId}: not found`)
-    await room.remove(contact)
+    try {
+      await room.remove(contact)
+    } catch (error) {
+      // Puppets report a missing owner/admin right as a plain error with words like these.
+      const message = error instanceof Error ? error.message : String(error)
+      if (/permission|not the owner|admin|权限|群主|管理员/i.test(message))
+        throw new NoRemoveRightError(message)
+      throw error
+    }
   }
 
   private async onMessage(message: Message): Promise<void> {
