@@ -1,13 +1,15 @@
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openDatabase } from '../db/client.js'
 import { createModerationRepository } from '../features/moderation/moderation-repository.js'
 import type { CliCommand } from './commands.js'
+import { existingDatabaseFile } from './environment.js'
 
 const LIST = /^[A-Za-z0-9_-]{1,40}$/
 
 function openRepo() {
-  const db = openDatabase(join(process.env.QUNBOT_DATA_DIR ?? './data', 'qunbot.sqlite'))
+  const file = existingDatabaseFile()
+  if (!file) return undefined
+  const db = openDatabase(file)
   return { repo: createModerationRepository(db), close: () => db.$client.close() }
 }
 
@@ -35,7 +37,9 @@ export const banAddCommand: CliCommand = {
       console.error(`qunbot: ban list "${list}" must use letters, digits, - and _ (at most 40)`)
       return 2
     }
-    const { repo, close } = openRepo()
+    const opened = openRepo()
+    if (!opened) return 2
+    const { repo, close } = opened
     try {
       repo.addBan({
         list,
@@ -64,7 +68,9 @@ export const banRemoveCommand: CliCommand = {
       console.error(`usage: qunbot ${banRemoveCommand.usage}`)
       return 2
     }
-    const { repo, close } = openRepo()
+    const opened = openRepo()
+    if (!opened) return 2
+    const { repo, close } = opened
     try {
       if (!repo.removeBan(list, memberId)) {
         console.error(`qunbot: ${memberId} is not on ban list ${list}`)
@@ -89,7 +95,9 @@ export const banListCommand: CliCommand = {
       allowPositionals: true,
       options: { json: { type: 'boolean', default: false } },
     })
-    const { repo, close } = openRepo()
+    const opened = openRepo()
+    if (!opened) return 2
+    const { repo, close } = opened
     try {
       const bans = repo.bans(positionals[0])
       if (values.json) console.log(JSON.stringify(bans, null, 2))

@@ -1,5 +1,4 @@
 import { existsSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadYamlFile } from '../config/load-yaml.js'
 import { systemClock } from '../core/clock.js'
@@ -8,6 +7,7 @@ import { openDatabase } from '../db/client.js'
 import { createMemberRights, type MemberRights } from '../features/privacy/member-rights.js'
 import { privacyConfigSchema } from '../features/privacy/schema.js'
 import type { CliCommand } from './commands.js'
+import { existingDatabaseFile } from './environment.js'
 
 // Both commands work on the database file directly. SQLite (WAL) makes that safe while the bot
 // runs, but the running bot may still hold a few buffered message rows and a member's later
@@ -15,11 +15,8 @@ import type { CliCommand } from './commands.js'
 
 /** Opens the bot's database and runs `work` with the members' rights over it; closes it after. */
 function withRights(work: (rights: MemberRights) => number): number {
-  const file = join(process.env.QUNBOT_DATA_DIR ?? './data', 'qunbot.sqlite')
-  if (!existsSync(file)) {
-    console.error(`qunbot: no database at ${file} (set QUNBOT_DATA_DIR)`)
-    return 2
-  }
+  const file = existingDatabaseFile()
+  if (!file) return 2
   // The anonymous name erased members get, as the bot would use it.
   const privacyFile = process.env.QUNBOT_PRIVACY_FILE ?? './privacy.yaml'
   const erasure = existsSync(privacyFile) ? loadYamlFile(privacyFile, privacyConfigSchema).erasure : undefined

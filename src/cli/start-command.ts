@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs'
 import type { Qunbot } from '../app/create-qunbot.js'
 import { parseEnv } from '../config/env.js'
 import { QunbotError } from '../core/errors.js'
 import type { CliCommand } from './commands.js'
+import { loadDotEnv } from './environment.js'
 import { installSignalHandlers } from './signals.js'
 
 /** `qunbot start`: validate config, migrate, start the bot and the console, stop gracefully. */
@@ -11,7 +11,7 @@ export const startCommand: CliCommand = {
   usage: 'start',
   summary: 'run the bot and the operator console (simulator unless a puppet token is set)',
   async run() {
-    if (existsSync('.env')) process.loadEnvFile('.env')
+    loadDotEnv()
     const parsed = parseEnv(process.env)
     if (!parsed.ok) {
       console.error('qunbot: the configuration is not valid:')

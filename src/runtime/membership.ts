@@ -34,9 +34,7 @@ export class MembershipTracker {
   botJoinedRoom(room: Room): Promise<void> {
     return this.withRoom(room.id, async () => {
       const present = await this.directory.members(room.id)
-      // Added back after a removal: the group is new again to the features.
-      const rejoined = this.repo.isRoomLeft(room.id)
-      await this.baseline(room, present, rejoined)
+      await this.baseline(room, present)
     })
   }
 
@@ -48,7 +46,9 @@ export class MembershipTracker {
     return this.withRoom(room.id, async () => {
       const now = this.clock.now()
       this.repo.markRoomLeft(room.id, now)
-      this.activeCache.set(room.id, new Set())
+      // Unknown again: if the bot turns out to be back (a message, the member list, a join), the
+      // group gets a fresh baseline, not a join for everyone in it.
+      this.activeCache.delete(room.id)
       this.log.warn({ roomId: room.id, topic: room.topic }, 'the bot was removed from a group')
       await this.bus.emit('roomLost', { room, at: now })
     })
@@ -175,8 +175,10 @@ export class MembershipTracker {
     return gone
   }
 
-  private async baseline(room: Room, present: Member[], rejoined = false): Promise<void> {
-    const firstSight = rejoined || (!this.activeCache.has(room.id) && !this.repo.hasRoom(room.id))
+  private async baseline(room: Room, present: Member[]): Promise<void> {
+    // A group the bot was removed from and is back in is new again to the features.
+    const firstSight =
+      this.repo.isRoomLeft(room.id) || (!this.activeCache.has(room.id) && !this.repo.hasRoom(room.id))
     this.repo.upsertRoom(room, this.clock.now())
     const known = this.ensureCache(room.id)
     const unseen = present.filter((m) => !known.has(m.id))
@@ -189,7 +191,7 @@ export class MembershipTracker {
   private active(roomId: string): Set<string> | undefined {
     const cached = this.activeCache.get(roomId)
     if (cached) return cached
-    if (!this.repo.hasRoom(roomId)) return undefined
+    if (!this.repo.hasRoom(roomId) || this.repo.isRoomLeft(roomId)) return undefined
     const loaded = this.repo.activeMemberIds(roomId)
     this.activeCache.set(roomId, loaded)
     return loaded

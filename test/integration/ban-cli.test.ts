@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -90,6 +90,18 @@ describe('qunbot ban', { timeout: 60_000 }, () => {
     expect(JSON.parse((await run(dataDir, banListCommand, ['--json'])).stdout)).toEqual([])
   })
 
+  it('refuses to work on a data folder without the bot database, and creates none', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'qunbot-no-db-'))
+    try {
+      const r = await run(empty, banAddCommand, ['main', 'wxid_x', '--reason', 'spam'])
+      expect(r.status).toBe(2)
+      expect(r.stderr).toContain(`no database at ${join(empty, 'qunbot.sqlite')}`)
+      expect(existsSync(join(empty, 'qunbot.sqlite'))).toBe(false)
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
   it('adds bans and lists them as JSON', async () => {
     const before = Date.now()
     const added = await run(dataDir, banAddCommand, [
@@ -113,7 +125,7 @@ describe('qunbot ban', { timeout: 60_000 }, () => {
         ])
       ).status,
     ).toBe(0)
-    // The owner is whitelisted by name in moderation/rules.yaml: banned, but never removed.
+    // A name on the whitelist (anyone can take it as a nickname) never lifts a ban: 群主 goes too.
     expect(
       (await run(dataDir, banAddCommand, ['main', idOf(groupA, '群主'), '--reason', '测试'])).status,
     ).toBe(0)
@@ -188,10 +200,9 @@ describe('qunbot ban', { timeout: 60_000 }, () => {
     const spammer2 = idOf(groupB, '广告哥二号')
     expect(await memberIds(groupA.id)).not.toContain(spammer)
     expect(await memberIds(groupB.id)).not.toContain(spammer2)
-    // The whitelisted owner and the member whose ban on another list was lifted stay.
-    expect(await memberIds(groupA.id)).toEqual(
-      expect.arrayContaining([idOf(groupA, '群主'), idOf(groupA, '老成员')]),
-    )
+    // The member banned on another list (whose groups do not use it) stays; 群主 does not.
+    expect(await memberIds(groupA.id)).toContain(idOf(groupA, '老成员'))
+    expect(await memberIds(groupA.id)).not.toContain(idOf(groupA, '群主'))
     expect(await memberIds(groupB.id)).toContain(idOf(groupB, '跑者'))
 
     for (const [room, id, name] of [
@@ -217,7 +228,7 @@ describe('qunbot ban', { timeout: 60_000 }, () => {
     }
     expect(
       (await app.api('GET', `/api/moderation/log?memberId=${idOf(groupA, '群主')}`)).body.actions,
-    ).toEqual([])
-    expect((await app.api('GET', '/api/moderation/log')).body.actions).toHaveLength(2)
+    ).toMatchObject([{ rule: 'ban', action: 'ban_removed' }])
+    expect((await app.api('GET', '/api/moderation/log')).body.actions).toHaveLength(3)
   })
 })

@@ -60,6 +60,22 @@ describe('the bot removed from a group', () => {
     expect((await app.api('GET', '/api/analytics/overview')).body.members.current).toBe(2)
     // Nobody is reported as having left: they did not, the bot did.
     expect((await app.api('GET', '/api/analytics/overview')).body.members.leaves).toBe(0)
+
+    // The periodic member-list check does not bring the group back, nor report joins.
+    await app.runtime.membership.reconcileAll()
+    await app.api('POST', '/api/sim/settle')
+    expect((await groups()).find((g) => g.id === lost)).toMatchObject({
+      members: 0,
+      leftAt: expect.any(Number),
+    })
+    expect((await app.api('GET', '/api/analytics/overview')).body.members.joins).toBe(0)
+    // And the simulated group shows the bot nothing any more.
+    const from = (await app.api('GET', '/api/sim/rooms')).body.rooms.find(
+      (r: { id: string }) => r.id === lost,
+    ).members[0].id
+    expect((await app.api('POST', `/api/sim/rooms/${lost}/messages`, { from, text: '还在吗' })).status).toBe(
+      404,
+    )
   })
 
   it('takes the group back as new when the bot is added again', async () => {

@@ -426,6 +426,27 @@ describe('erasure of ids and names inside other records', () => {
     expect(warnings).toEqual(['names also used by other members were not replaced in free text'])
   })
 
+  it('replaces a name where it is a name, not inside other words, other people or group names', () => {
+    sql("INSERT INTO rooms (id, topic, first_seen_at, updated_at) VALUES ('r2', '老师答疑群', 0, 0)")
+    sql("INSERT INTO members (room_id, member_id, name) VALUES ('r2', 'wxid_t', '老师')")
+    sql("INSERT INTO members (room_id, member_id, name) VALUES ('r2', 'wxid_z', '张老师')")
+    const say = (id: string, text: string) =>
+      sql(
+        "INSERT INTO messages (id, room_id, sender_id, text, mentions_bot, sent_at, received_at) VALUES (?, 'r2', 'wxid_z', ?, 0, 0, 0)",
+        id,
+        text,
+      )
+    say('t1', '谢谢老师的讲解')
+    say('t2', '@老师 明天见')
+    rights.erase('wxid_t', 'test')
+    expect(column("SELECT topic FROM rooms WHERE id = 'r2'")).toEqual(['老师答疑群'])
+    expect(column("SELECT name FROM members WHERE room_id = 'r2'")).toEqual(['张老师'])
+    expect(column("SELECT text FROM messages WHERE id IN ('t1', 't2') ORDER BY id")).toEqual([
+      '谢谢老师的讲解',
+      `@${ANONYMOUS} 明天见`,
+    ])
+  })
+
   it('does not count a ban kept under a hash as data about the member', () => {
     expect(rights.export('wxid_gone')).toBeUndefined()
     expect(rights.erase('wxid_gone', 'test')).toBeUndefined()

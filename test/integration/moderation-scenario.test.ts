@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -67,13 +67,21 @@ describe('moderation through the simulator', () => {
         `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["moderation.alert", "moderation.ban_enforced", "moderation.no_remove_right"] }`,
       ].join('\n'),
     )
+    // The example rules, with the group owner's id on the whitelist once it is known.
+    cpSync('./moderation', join(dir, 'moderation'), { recursive: true })
     app = await startTestApp({
       QUNBOT_HANDOFF_FILE: join(dir, 'handoff.yaml'),
-      QUNBOT_MODERATION_DIR: './moderation',
+      QUNBOT_MODERATION_DIR: join(dir, 'moderation'),
       QUNBOT_SEND_JITTER_MS: '0',
     })
-    groupA = (await app.api('POST', '/api/sim/rooms', { topic: '读书会一群', members: ['老成员', '群主'] }))
-      .body.id
+    const created = (
+      await app.api('POST', '/api/sim/rooms', { topic: '读书会一群', members: ['老成员', '群主'] })
+    ).body
+    groupA = created.id
+    const rules = join(dir, 'moderation', 'rules.yaml')
+    const ownerId = created.members.find((m: { name: string }) => m.name === '群主').id
+    writeFileSync(rules, readFileSync(rules, 'utf8').replace('  ids: []', `  ids: [${ownerId}]`))
+    expect((await app.api('POST', '/api/moderation/reload')).status).toBe(200)
     groupB = (await app.api('POST', '/api/sim/rooms', { topic: '读书会二群', members: ['路人'] })).body.id
     await settle()
   })
@@ -210,5 +218,20 @@ describe('moderation through the simulator', () => {
     expect(types.filter((t) => t.startsWith('moderation.no_remove_right'))).toHaveLength(1)
     expect(types.filter((t) => t === 'moderation.alert:remove_failed')).toHaveLength(2)
     expect((await botLines(groupC)).at(-1)).toContain('第 3/3 次提醒')
+
+    // A member banned there cannot be removed either: staff hear of it once, not per message,
+    // and the bot answers none of their messages.
+    const banned = offenders[0] as string
+    const afterBan = alerts.length
+    expect(
+      (await app.api('POST', '/api/bans', { list: 'main', memberId: banned, reason: '广告' })).status,
+    ).toBe(201)
+    await settle()
+    for (let i = 0; i < 3; i++) await post(groupC, banned, `第 ${i} 条`)
+    expect(alerts.slice(afterBan).map((a) => `${a.type}:${a.data.action}`)).toEqual([
+      'moderation.ban_enforced:ban_remove_failed',
+    ])
+    const log = (await app.api('GET', `/api/moderation/log?memberId=${banned}`)).body.actions
+    expect(log.filter((a: { action: string }) => a.action === 'ban_remove_failed')).toHaveLength(1)
   })
 })

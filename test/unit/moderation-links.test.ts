@@ -37,12 +37,16 @@ describe('findLinkHosts', () => {
     ['xx。com', ['xx.com']],
     ['看看 baidu。com', ['baidu.com']],
     ['www。abc。top', ['www.abc.top']],
-    ['abc . com', ['abc.com']],
     ['abc .com', ['abc.com']],
-    ['abc. com', ['abc.com']],
-  ])('reads full-width forms, 。 and spaces around dots as a link: %s', (text, hosts) => {
-    expect(findLinkHosts(text)).toEqual(hosts)
-  })
+    ['abc﹒com', ['abc.com']],
+    ['abc\u200b.com', ['abc.com']],
+    ['abc.\u200bcom', ['abc.com']],
+  ])(
+    'reads full-width and small dots, 。, invisible characters and a space before a dot as a link: %j',
+    (text, hosts) => {
+      expect(findLinkHosts(text)).toEqual(hosts)
+    },
+  )
 
   it('lists each host once, in order of appearance, whatever way it was written', () => {
     expect(findLinkHosts('a.com b.com a.com https://a.com/x ｂ．ｃｏｍ c。cn')).toEqual([
@@ -69,6 +73,12 @@ describe('findLinkHosts', () => {
     ['我们.com'],
     ['ok.'],
     [''],
+    // A space after the dot is a sentence, not a domain (the price: "abc. com" is not caught).
+    ['Thanks. So what now'],
+    ['I did it. me too'],
+    ['e.g. to go'],
+    ['see you at 5 p.m. today'],
+    ['abc. com'],
   ])('is not a link: %j', (text) => {
     expect(findLinkHosts(text)).toEqual([])
   })

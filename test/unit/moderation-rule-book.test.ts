@@ -137,6 +137,9 @@ describe('RuleBook', () => {
       expect(book.isWhitelisted({ id: 'wxid_other', name: '群主' })).toBe(true)
       expect(book.isWhitelisted({ id: 'wxid_other', name: '群主2' })).toBe(false)
       expect(book.isWhitelisted({ id: 'wxid_staff2', name: '路人' })).toBe(false)
+      // For a ban only the id counts: anyone can take 群主 as their group nickname.
+      expect(book.isWhitelisted({ id: 'wxid_other', name: '群主' }, true)).toBe(false)
+      expect(book.isWhitelisted({ id: 'wxid_staff', name: '路人' }, true)).toBe(true)
     })
 
     it('reads word files without comments and blank lines, and inline lists', () => {

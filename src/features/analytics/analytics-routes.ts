@@ -20,6 +20,12 @@ const rangeQuery = z
     path: ['to'],
   })
 
+/** Header of a table that has no rows (a CSV otherwise takes its header from the first row). */
+const EMPTY_TABLE_COLUMNS: Record<string, string[]> = {
+  groups: ['id', 'topic', 'leftAt', 'members', 'joins', 'leaves', 'activeMembers', 'messages', 'activeRate'],
+  polls: ['pollId', 'roomId', 'topicId', 'firedAt', 'closed', 'option', 'votes'],
+}
+
 /** The tables the dashboard shows, each also as CSV. */
 const TABLES = [
   'daily',
@@ -87,7 +93,7 @@ export function createAnalyticsRoutes(
         return {
           status: 200,
           contentType: 'text/csv; charset=utf-8',
-          body: toCsv(tableRows(service, r, params.table)),
+          body: toCsv(tableRows(service, r, params.table), EMPTY_TABLE_COLUMNS[params.table]),
         }
       },
     }),

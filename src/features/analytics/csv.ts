@@ -1,6 +1,6 @@
 /** RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled. */
-export function toCsv(rows: Record<string, unknown>[], columns?: string[]): string {
-  const header = columns ?? Object.keys(rows[0] ?? {})
+export function toCsv(rows: Record<string, unknown>[], whenEmpty: string[] = []): string {
+  const header = rows[0] ? Object.keys(rows[0]) : whenEmpty
   const cell = (v: unknown): string => {
     const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
     // A leading = + - @ would be read as a formula by spreadsheets (CSV injection).

@@ -47,12 +47,17 @@ export class ModerationService {
   /** Checks a message; true when it broke a rule (the later stages then leave it alone). */
   async handleMessage(message: InboundMessage, room: Room, now: number): Promise<boolean> {
     const compiled = this.deps.rules.profileFor(room)
-    if (!compiled || this.deps.rules.isWhitelisted(message.sender)) return false
+    if (!compiled) return false
     const list = compiled.profile.banList
-    if (list && this.deps.repo.ban(list, message.sender.id)) {
+    if (
+      list &&
+      !this.deps.rules.isWhitelisted(message.sender, true) &&
+      this.deps.repo.ban(list, message.sender.id)
+    ) {
       await this.enforceBan(room, message.sender, list, now)
       return true
     }
+    if (this.deps.rules.isWhitelisted(message.sender)) return false
     const violation = this.detect(compiled, message, room, now)
     if (!violation) return false
     await this.punish(compiled, room, message.sender, violation, message, now)
@@ -64,7 +69,7 @@ export class ModerationService {
     const list = this.deps.rules.profileFor(room)?.profile.banList
     if (!list) return
     for (const member of members) {
-      if (this.deps.rules.isWhitelisted(member)) continue
+      if (this.deps.rules.isWhitelisted(member, true)) continue
       if (this.deps.repo.ban(list, member.id)) await this.enforceBan(room, member, list, now)
     }
   }
@@ -76,7 +81,7 @@ export class ModerationService {
       const list = this.deps.rules.profileFor(room)?.profile.banList
       if (!list) continue
       for (const member of this.deps.directory.activeMembers(room.id)) {
-        if (this.deps.rules.isWhitelisted(member) || !this.deps.repo.ban(list, member.id)) continue
+        if (this.deps.rules.isWhitelisted(member, true) || !this.deps.repo.ban(list, member.id)) continue
         if (await this.enforceBan(room, member, list, now)) removed++
       }
     }
@@ -89,7 +94,7 @@ export class ModerationService {
     for (const room of this.deps.directory.rooms()) {
       if (this.deps.rules.profileFor(room)?.profile.banList !== list) continue
       const member = this.deps.directory.activeMembers(room.id).find((m) => m.id === memberId)
-      if (!member || this.deps.rules.isWhitelisted(member)) continue
+      if (!member || this.deps.rules.isWhitelisted(member, true)) continue
       if (await this.enforceBan(room, member, list, now)) removed++
     }
     return removed
@@ -256,6 +261,8 @@ export class ModerationService {
     const texts = this.deps.rules.profileFor(room)?.profile.texts
     if (removed && texts?.banned)
       this.deps.sender.send(room.id, renderTemplate(texts.banned, { name: member.name }))
+    // Where the bot cannot remove, staff hear of each banned member once, not at every message.
+    if (!removed && !this.deps.markers.mark(room.id, `ban_remove_failed:${member.id}`, now)) return false
     const action: ModerationAction = removed ? 'ban_removed' : 'ban_remove_failed'
     this.deps.db.$client.transaction(() => {
       const id = this.deps.repo.log({

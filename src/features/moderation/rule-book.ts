@@ -101,11 +101,13 @@ export class RuleBook {
     return (this.live?.profiles ?? []).filter((p) => p.profile.banList === list)
   }
 
-  isWhitelisted(member: Member): boolean {
-    return (
-      this.live !== undefined &&
-      (this.live.whitelistIds.has(member.id) || this.live.whitelistNames.has(member.name))
-    )
+  /**
+   * Never actioned. By id, or by name for the rules; a ban is lifted by id only, since anyone can
+   * take a whitelisted name as their group nickname.
+   */
+  isWhitelisted(member: Member, forBan = false): boolean {
+    if (!this.live) return false
+    return this.live.whitelistIds.has(member.id) || (!forBan && this.live.whitelistNames.has(member.name))
   }
 
   summary(): { loadedAt?: number; profiles: { name: string; words: number; banList?: string }[] } {

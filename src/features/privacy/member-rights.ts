@@ -51,6 +51,8 @@ export const MEMBER_TABLES: readonly MemberTable[] = [
   byMember('points_ledger'),
   byMember('member_tags'),
   byMember('poll_votes'),
+  // "Told staff once that this banned member could not be removed" markers.
+  { table: 'room_markers', where: "marker = 'ban_remove_failed:' || @id", erasure: 'delete' },
   byMember('activity_days'),
   byMember('member_events'),
   { table: 'tickets', where: 'member_id = @id', erasure: 'anonymise', nameColumn: 'member_name' },
@@ -117,6 +119,27 @@ const jsonEscaped = (text: string) => JSON.stringify(text).slice(1, -1)
 const regexEscaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** The member id as a whole id in a text (not inside a longer id). */
 const idSource = (memberId: string) => `(?<!${ID_CHAR})${regexEscaped(memberId)}(?!${ID_CHAR})`
+/**
+ * A name as a name: not run into other letters or digits, as in "@张三 ", "张三：" or a JSON
+ * string. Inside running text ("谢谢老师的讲解", "张老师") the same characters are other words, or
+ * other people, and are left alone.
+ */
+const nameSource = (name: string) => `(?<![\\p{L}\\p{N}])${regexEscaped(name)}(?![\\p{L}\\p{N}])`
+
+/**
+ * Columns that name other things or other people: the erased member's own rows there are deleted
+ * or anonymised by the table list above, so a name still found in them is somebody else's (or a
+ * group's) and only the id is replaced.
+ */
+const NAME_COLUMNS_OF_OTHERS = new Set([
+  'rooms.topic',
+  'members.name',
+  'sop_welcomes.name',
+  'sop_newcomers.name',
+  'tickets.member_name',
+  'moderation_actions.member_name',
+  'bans.member_name',
+])
 
 /**
  * Members' rights under PIPL: a copy of everything stored about a member, and its erasure. Erasure
@@ -381,8 +404,12 @@ function scrubTable(
   const needles = [...replacements.keys()].filter((n) => n !== '').sort((a, b) => b.length - a.length)
   if (table.textColumns.length === 0 || needles.length === 0) return []
   const pattern = new RegExp(
-    needles.map((n) => (n === memberId ? idSource(n) : regexEscaped(n))).join('|'),
-    'g',
+    needles.map((n) => (n === memberId ? idSource(n) : nameSource(n))).join('|'),
+    'gu',
+  )
+  const idOnly = new RegExp(idSource(memberId), 'g')
+  const patternOf = table.textColumns.map((c) =>
+    NAME_COLUMNS_OF_OTHERS.has(`${table.name}.${c}`) ? idOnly : pattern,
   )
   const keys = table.keyColumns.map((c, i) => `${c === 'rowid' ? 'rowid' : quoteId(c)} AS k${i}`)
   const cols = table.textColumns.map(quoteId)
@@ -402,8 +429,8 @@ function scrubTable(
   const changed: Key[] = []
   for (const row of rows) {
     const before = row.slice(keyCount)
-    const after = before.map((v) =>
-      typeof v === 'string' ? v.replace(pattern, (m) => replacements.get(m) ?? m) : v,
+    const after = before.map((v, i) =>
+      typeof v === 'string' ? v.replace(patternOf[i] as RegExp, (m) => replacements.get(m) ?? m) : v,
     )
     if (after.every((v, i) => v === before[i])) continue
     const key = row.slice(0, keyCount) as Key

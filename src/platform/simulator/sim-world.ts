@@ -54,7 +54,7 @@ export class SimWorld {
   /** Groups where the bot's account is neither owner nor admin, so it cannot remove members. */
   private readonly notAdmin = new Set<string>()
   /** Shared cards posted, by message id (the mock puppet keeps only text). */
-  private readonly cards = new Map<string, SharedCard>()
+  private readonly cards = new Map<string, { card: SharedCard; contactId?: string }>()
 
   constructor(
     private readonly clock: ManualClock,
@@ -82,17 +82,17 @@ export class SimWorld {
         throw new Error('no permission: the bot is not the owner or an admin of this group')
       this.removeMember(roomId, contactId)
     }
-    const card = (id: string) => {
+    const shared = (id: string) => {
       const found = this.cards.get(id)
       if (!found) throw new Error(`message ${id} carries no card`)
       return found
     }
-    puppet.messageUrl = async (id: string) => ({ title: card(id).title, url: card(id).url ?? '' })
-    puppet.messageMiniProgram = async (id: string) => ({ title: card(id).title })
-    puppet.messageContact = async (id: string) => {
-      const contact = this.createContact(card(id).title)
-      return contact.id
-    }
+    puppet.messageUrl = async (id: string) => ({
+      title: shared(id).card.title,
+      url: shared(id).card.url ?? '',
+    })
+    puppet.messageMiniProgram = async (id: string) => ({ title: shared(id).card.title })
+    puppet.messageContact = async (id: string) => shared(id).contactId ?? ''
   }
 
   /** The world as it is now, for saving across a restart. */
@@ -233,7 +233,12 @@ export class SimWorld {
       mini_program: PUPPET.types.Message.MiniProgram,
       contact_card: PUPPET.types.Message.Contact,
     }
-    return this.post(roomId, memberId, card.title, [], types[card.kind], card)
+    // A contact card points at a contact: made once, when the card is shared.
+    const contactId = card.kind === 'contact_card' ? this.createContact(card.title).id : undefined
+    return this.post(roomId, memberId, card.title, [], types[card.kind], {
+      card,
+      ...(contactId ? { contactId } : {}),
+    })
   }
 
   private post(
@@ -242,11 +247,14 @@ export class SimWorld {
     text: string,
     mentionIdList: string[],
     type: PUPPET.types.Message = PUPPET.types.Message.Text,
-    card?: SharedCard,
+    card?: { card: SharedCard; contactId?: string },
   ): string {
     const room = this.loadRoom(roomId)
     if (!room.payload.memberIdList.includes(memberId))
       throw new SimNotFound(`member ${memberId} is not in group ${roomId}`)
+    // WeChat shows the bot nothing of a group it is not in.
+    if (!room.payload.memberIdList.includes(this.botContact.id))
+      throw new SimNotFound(`the bot is not in group ${roomId}`)
     const id = `sim-${shortId()}`
     if (card) this.cards.set(id, card)
     const payload = {

@@ -65,7 +65,8 @@ export class WechatyPlatform implements ChatPlatform {
     )
     bot.on('room-leave', (room, leavers) =>
       this.guarded('room-leave', async () => {
-        const domainRoom = await toRoom(room)
+        // After the bot's own removal the group's name may no longer load; its id is enough.
+        const domainRoom = await toRoom(room).catch(() => ({ id: room.id, topic: '' }))
         const others = leavers.filter((c) => !c.self())
         if (others.length > 0)
           await sink.membersLeft(domainRoom, await Promise.all(others.map((c) => toMember(room, c))))
@@ -113,9 +114,17 @@ export class WechatyPlatform implements ChatPlatform {
     await room.say(template, ...contacts)
   }
 
+  /** Groups the bot's account is in (a puppet may still list groups it was removed from). */
   async rooms(): Promise<Room[]> {
     const list = await this.bot.Room.findAll()
-    return Promise.all(list.map(toRoom))
+    const selfId = this.bot.isLoggedIn ? this.bot.currentUser.id : undefined
+    const present = await Promise.all(
+      list.map(
+        async (room) =>
+          selfId === undefined || (await this.bot.puppet.roomMemberList(room.id)).includes(selfId),
+      ),
+    )
+    return Promise.all(list.filter((_, i) => present[i]).map(toRoom))
   }
 
   async members(roomId: string): Promise<Member[]> {
