@@ -140,7 +140,9 @@ async function measureStage(
     })
     const now = Date.now()
     const rooms = Array.from({ length: 20 }, (_, i) => ({ id: `r${i}@chatroom`, topic: `群 ${i}` }))
-    const insertRoom = db.$client.prepare('INSERT INTO rooms VALUES (?, ?, ?, ?)')
+    const insertRoom = db.$client.prepare(
+      'INSERT INTO rooms (id, topic, first_seen_at, updated_at) VALUES (?, ?, ?, ?)',
+    )
     const insertMember = db.$client.prepare(
       'INSERT INTO members (room_id, member_id, name, joined_at) VALUES (?, ?, ?, ?)',
     )
