@@ -16,8 +16,10 @@ import { openDatabase } from '../src/db/client.js'
 import { createAnalyticsRoutes } from '../src/features/analytics/analytics-routes.js'
 import { AnalyticsService } from '../src/features/analytics/analytics-service.js'
 import { createMetricsRepository } from '../src/features/analytics/metrics-repository.js'
+import { median } from '../src/features/analytics/stats.js'
 import { createLogger } from '../src/logging/create-logger.js'
 import { buildServer } from '../src/server/build-server.js'
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js'
 import { round } from './stats.js'
 
 const TOKEN = 'bench-analytics-token-0123456789'
@@ -25,7 +27,6 @@ const TOKEN = 'bench-analytics-token-0123456789'
 // bench process and inflate the pipeline case's memory figure.
 const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../web')
 const RUNS = 7
-const CHROMIUM = '/usr/bin/chromium'
 
 export interface AnalyticsResults {
   seed: { ms: number; rows: Record<string, number> }
@@ -35,14 +36,6 @@ export interface AnalyticsResults {
   groupPageMs: number
   /** Median of 3 loads, ms; null when chromium is not installed. */
   dashboardLoadMs: number | null
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 export async function runAnalyticsCase(): Promise<AnalyticsResults> {
@@ -72,7 +65,7 @@ export async function runAnalyticsCase(): Promise<AnalyticsResults> {
         samples.push(performance.now() - started)
         if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${res.body}`)
       }
-      return round(median(samples), 1)
+      return round(median(samples) ?? 0, 1)
     }
     const today = service.range(undefined, undefined, null)
     const date = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10)
@@ -85,19 +78,7 @@ export async function runAnalyticsCase(): Promise<AnalyticsResults> {
     let dashboardLoadMs: number | null = null
     if (existsSync(CHROMIUM)) {
       const address = await server.listen({ host: '127.0.0.1', port: 0 })
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      })
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
       try {
         const loads: number[] = []
         for (let i = 0; i < 3; i++) {
@@ -114,7 +95,7 @@ export async function runAnalyticsCase(): Promise<AnalyticsResults> {
           loads.push(performance.now() - started)
           await page.close()
         }
-        dashboardLoadMs = round(median(loads), 0)
+        dashboardLoadMs = round(median(loads) ?? 0, 0)
       } finally {
         await browser.close()
       }

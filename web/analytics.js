@@ -2,7 +2,7 @@
 // (#group=<id>). Definitions are in docs/metrics.md. One API request per view; the charts are
 // created once and updated in place.
 import { api, apiBlob, takeTokenFromUrl } from './api.js'
-import { $, clearError, createErrorHandler, el, pad, showError, wireErrorAndToken } from './ui.js'
+import { $, clearError, createErrorHandler, el, emptyRow, pad, showError, wireErrorAndToken } from './ui.js'
 
 /** Chart.js, loaded by the classic <script src="/vendor/chart.umd.js"> before this module. */
 const Chart = globalThis.Chart
@@ -346,14 +346,6 @@ function renderGroupTable() {
     if (th.dataset.sort === key) th.setAttribute('aria-sort', dir === 'asc' ? 'ascending' : 'descending')
     else th.removeAttribute('aria-sort')
   }
-}
-
-function emptyRow(body, columns, text) {
-  const tr = el('tr')
-  const td = el('td', 'empty', text)
-  td.colSpan = columns
-  tr.append(td)
-  body.append(tr)
 }
 
 function renderFaqTable(entries) {

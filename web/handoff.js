@@ -10,10 +10,10 @@ import {
   formatTime,
   showError,
   wireErrorAndToken,
+  wireStaffName,
 } from './ui.js'
 
 const POLL_MS = 3000
-const STAFF_KEY = 'qunbot.staffName'
 const TICKET_KEY = 'qunbot.ticketId'
 const ACTIVE = ['open', 'assigned', 'waiting_member']
 const COMPLAINT = 2
@@ -253,13 +253,7 @@ const poller = createPoller({
 function wire() {
   wireErrorAndToken(openQueue)
 
-  const staff = $('staff-name')
-  staff.value = localStorage.getItem(STAFF_KEY) ?? ''
-  staff.addEventListener('input', () => {
-    const name = staff.value.trim()
-    if (name) localStorage.setItem(STAFF_KEY, name)
-    else localStorage.removeItem(STAFF_KEY)
-  })
+  wireStaffName()
 
   $('claim-button').addEventListener('click', () => act('claim'))
   $('resolve-button').addEventListener('click', () => act('resolve'))

@@ -8,16 +8,17 @@ import {
   createErrorHandler,
   createRunner,
   el,
+  emptyRow,
   formatTime,
   pad,
+  STAFF_KEY,
   showError,
   wireErrorAndToken,
+  wireStaffName,
 } from './ui.js'
 
 const POLL_MS = 3000
 const LIMIT = 500
-/** Shared with handoff.html: the name staff actions are logged under. */
-const STAFF_KEY = 'qunbot.staffName'
 const UNDOABLE = ['warn', 'alert']
 
 const RULE_LABELS = {
@@ -173,11 +174,7 @@ function renderActions() {
     }),
   )
   if (rows.length === 0) {
-    const tr = el('tr')
-    const td = el('td', 'empty', '没有记录 (no actions)')
-    td.colSpan = 7
-    tr.append(td)
-    body.append(tr)
+    emptyRow(body, 7, '没有记录 (no actions)')
   }
 }
 
@@ -213,11 +210,7 @@ function renderBans() {
     }),
   )
   if (state.bans.length === 0) {
-    const tr = el('tr')
-    const td = el('td', 'empty', '封禁名单为空 (no bans)')
-    td.colSpan = 6
-    tr.append(td)
-    body.append(tr)
+    emptyRow(body, 6, '封禁名单为空 (no bans)')
   }
 }
 
@@ -318,13 +311,7 @@ const poller = createPoller({
 function wire() {
   wireErrorAndToken(openPage)
 
-  const staff = $('staff-name')
-  staff.value = localStorage.getItem(STAFF_KEY) ?? ''
-  staff.addEventListener('input', () => {
-    const name = staff.value.trim()
-    if (name) localStorage.setItem(STAFF_KEY, name)
-    else localStorage.removeItem(STAFF_KEY)
-  })
+  wireStaffName()
 
   $('filter-form').addEventListener('submit', (event) => event.preventDefault())
   $('group-filter').addEventListener('change', () => run(() => {}))

@@ -76,3 +76,26 @@ export function wireErrorAndToken(onToken) {
     onToken()
   })
 }
+
+/** Where staff pages keep the name staff actions are logged under (handoff, moderation). */
+export const STAFF_KEY = 'qunbot.staffName'
+
+/** Fills the top bar's staff-name field from storage and keeps storage in step with it. */
+export function wireStaffName() {
+  const staff = $('staff-name')
+  staff.value = localStorage.getItem(STAFF_KEY) ?? ''
+  staff.addEventListener('input', () => {
+    const name = staff.value.trim()
+    if (name) localStorage.setItem(STAFF_KEY, name)
+    else localStorage.removeItem(STAFF_KEY)
+  })
+}
+
+/** A single full-width row saying the table is empty. */
+export function emptyRow(body, columns, text) {
+  const tr = el('tr')
+  const td = el('td', 'empty', text)
+  td.colSpan = columns
+  tr.append(td)
+  body.append(tr)
+}

@@ -1,6 +1,6 @@
-import { existsSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { loadYamlFile } from '../config/load-yaml.js'
+import { loadYamlFileOrDefaults } from '../config/load-yaml.js'
 import { systemClock } from '../core/clock.js'
 import { silentLogger } from '../core/logger.js'
 import { openDatabase } from '../db/client.js'
@@ -19,7 +19,7 @@ function withRights(work: (rights: MemberRights) => number): number {
   if (!file) return 2
   // The anonymous name erased members get, as the bot would use it.
   const privacyFile = process.env.QUNBOT_PRIVACY_FILE ?? './privacy.yaml'
-  const erasure = existsSync(privacyFile) ? loadYamlFile(privacyFile, privacyConfigSchema).erasure : undefined
+  const { erasure } = loadYamlFileOrDefaults(privacyFile, privacyConfigSchema)
   const db = openDatabase(file)
   try {
     const rights = createMemberRights(db, systemClock, silentLogger, {

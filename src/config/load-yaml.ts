@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { QunbotError } from '../core/errors.js'
@@ -124,3 +124,8 @@ function keyNode(
 }
 
 const firstLine = (s: string) => s.split('\n')[0] ?? s
+
+/** Like loadYamlFile, but a file that does not exist means the schema's defaults (an empty document). */
+export function loadYamlFileOrDefaults<S extends z.ZodType>(file: string, schema: S): z.output<S> {
+  return existsSync(file) ? loadYamlFile(file, schema) : schema.parse({})
+}

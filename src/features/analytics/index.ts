@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs'
-import { loadYamlFile } from '../../config/load-yaml.js'
+import { loadYamlFileOrDefaults } from '../../config/load-yaml.js'
 import { FAQ_OUTCOME_NOTE, type FaqOutcomeNote } from '../../core/context.js'
 import type { AlertPort, Feature, FeatureDeps } from '../../core/feature.js'
 import { cronSchedule } from '../../scheduler/calendar.js'
@@ -22,9 +21,7 @@ export function createAnalyticsFeature(
 ): Feature & { service: AnalyticsService; recorder: ActivityRecorder } {
   const log = deps.log.child({ feature: 'analytics' })
   const file = deps.content.analyticsFile
-  const config: AnalyticsConfig = existsSync(file)
-    ? loadYamlFile(file, analyticsConfigSchema)
-    : analyticsConfigSchema.parse({})
+  const config: AnalyticsConfig = loadYamlFileOrDefaults(file, analyticsConfigSchema)
   const repo = createMetricsRepository(deps.db)
   const service = new AnalyticsService(repo, deps.clock, config.timezone)
   const recorder = new ActivityRecorder(deps.db, new DayIndex(config.timezone), 5_000, (error) =>

@@ -122,11 +122,15 @@ export class ModerationService {
   ): Violation | undefined {
     const { profile, words } = compiled
     const card = m.card
+    // Looking for links in text costs a normalisation per message: only when a rule reads them.
+    const readsLinks = profile.links !== undefined || profile.newcomers?.noLinks === true
     const hosts = card
       ? card.kind === 'link' && card.url
         ? [hostOf(card.url) ?? card.url]
         : []
-      : findLinkHosts(m.text)
+      : readsLinks
+        ? findLinkHosts(m.text)
+        : []
     if (profile.newcomers?.noLinks && (card || hosts.length > 0)) {
       const joined = this.deps.repo.joinedAt(room.id, m.sender.id)
       if (joined !== null && now - joined < profile.newcomers.period)

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs'
-import { loadYamlFile } from '../../config/load-yaml.js'
+import { loadYamlFileOrDefaults } from '../../config/load-yaml.js'
 import type { Feature, FeatureDeps } from '../../core/feature.js'
 import { renderTemplate } from '../../core/template.js'
 import type { OutgoingMessage, Room } from '../../core/types.js'
@@ -26,9 +25,7 @@ export interface PrivacyNotice {
 export function createPrivacyFeature(deps: FeatureDeps): Feature & { notice: PrivacyNotice } {
   const log = deps.log.child({ feature: 'privacy' })
   const file = deps.content.privacyFile
-  const config: PrivacyConfig = existsSync(file)
-    ? loadYamlFile(file, privacyConfigSchema)
-    : privacyConfigSchema.parse({})
+  const config: PrivacyConfig = loadYamlFileOrDefaults(file, privacyConfigSchema)
   const markers = createRoomMarkers(deps.db)
   const rights = createMemberRights(deps.db, deps.clock, log, {
     ...(config.erasure ? { anonymousName: config.erasure.anonymousName } : {}),
