@@ -1,4 +1,4 @@
-import type { LoginStatus, Member, OutgoingMessage, Room } from '../src/core/types.js'
+import type { ConnectionStatus, LoginStatus, Member, OutgoingMessage, Room } from '../src/core/types.js'
 import type { ChatPlatform, PlatformSink } from '../src/platform/port.js'
 
 export interface Delivery {
@@ -37,6 +37,9 @@ export class RecordingPlatform implements ChatPlatform {
     this.sink = undefined
   }
 
+  connection(): ConnectionStatus {
+    return { state: 'online', since: 0, restarts: 0 }
+  }
   login(): LoginStatus {
     return this.status
   }

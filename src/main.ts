@@ -2,6 +2,7 @@
 import { banAddCommand, banListCommand, banRemoveCommand } from './cli/ban-commands.js'
 import { type CliCommand, renderHelp, selectCommand } from './cli/commands.js'
 import { faqAskCommand, faqGapsCommand, faqImportCommand } from './cli/faq-commands.js'
+import { outboxListCommand, outboxRetryCommand } from './cli/outbox-commands.js'
 import { memberDeleteCommand, memberExportCommand } from './cli/privacy-commands.js'
 import { sopCheckCommand, sopPreviewCommand } from './cli/sop-commands.js'
 import { startCommand } from './cli/start-command.js'
@@ -19,6 +20,8 @@ const commands: CliCommand[] = [
   banAddCommand,
   banRemoveCommand,
   banListCommand,
+  outboxListCommand,
+  outboxRetryCommand,
 ]
 
 async function main(argv: string[]): Promise<number> {

@@ -16,13 +16,14 @@ import { createFeatures } from '../features/index.js'
 import { createLogger } from '../logging/create-logger.js'
 import { createChatOutbox } from '../outbox/chat-outbox.js'
 import { WebhookDispatcher } from '../outbox/webhooks/webhook-dispatcher.js'
+import type { SupervisorTimings } from '../platform/connection-supervisor.js'
 import { PacedSender } from '../platform/paced-sender.js'
 import type { ChatPlatform } from '../platform/port.js'
 import { settle, waitQuiet } from '../platform/simulator/settle.js'
 import { createSimRoutes } from '../platform/simulator/sim-routes.js'
 import { type SimSnapshot, SimWorld } from '../platform/simulator/sim-world.js'
 import { simWorldSchema } from '../platform/simulator/world-seed.js'
-import { createRealPuppet } from '../platform/wechaty/create-puppet.js'
+import { realPuppetFactory } from '../platform/wechaty/create-puppet.js'
 import { WechatyPlatform } from '../platform/wechaty/wechaty-platform.js'
 import { BotRuntime } from '../runtime/bot-runtime.js'
 import { DurableScheduler } from '../scheduler/durable-scheduler.js'
@@ -31,6 +32,7 @@ import { VERSION } from '../version.js'
 import { resolveAdminToken } from './admin-token.js'
 import { createHealthRoute } from './health-route.js'
 import { JobBoard } from './job-board.js'
+import { createOutboxRoutes } from './outbox-routes.js'
 import { createMetrics, createMetricsRoute, type QunbotMetrics } from './prometheus.js'
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -49,6 +51,8 @@ export interface QunbotOptions {
   logger?: PinoLogger
   /** Load the simulator's demo world (sim/world.yaml); tests usually start empty. */
   seedWorld?: boolean
+  /** The connection supervisor's timings, for tests of real-account outages. */
+  connectionTimings?: Partial<SupervisorTimings>
 }
 
 export interface Simulator {
@@ -104,14 +108,20 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   const world = isSim ? new SimWorld(clock as ManualClock, seed?.bot.name ?? 'qunbot', snapshot) : undefined
   const platform = new WechatyPlatform({
     name: config.puppet,
-    puppet: world
-      ? world.puppet
-      : await createRealPuppet(config.puppet as 'service' | 'wechat4u', config.puppetService),
+    puppets: world
+      ? { target: 'simulator', create: async () => world.puppet }
+      : realPuppetFactory(config.puppet as 'service' | 'wechat4u', config.puppetService),
     ...(world ? {} : { memoryName: join(config.dataDir, 'wechaty') }),
     log: logger.child({ part: 'wechaty' }),
+    clock,
+    // The simulator's world never fails and its clock jumps: no probes, no start deadline.
+    timings: world
+      ? { probeAfterMs: 0, startTimeoutMs: 365 * 86_400_000 }
+      : { maxBackoffMs: config.reconnectMaxMs, ...options.connectionTimings },
   })
+  const chatOutbox = createChatOutbox(db)
   const sender = new PacedSender(
-    createChatOutbox(db),
+    chatOutbox,
     platform,
     clock,
     config.pacing,
@@ -215,6 +225,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
       queueDepth: () => sender.queueDepth(),
     }),
     createMetricsRoute(metrics),
+    ...createOutboxRoutes({ outbox: chatOutbox, wake: () => sender.wake(), now: () => clock.now() }),
     ...features.flatMap((f) => f.routes ?? []),
     ...(sim
       ? createSimRoutes({

@@ -39,7 +39,7 @@ export const PIPELINE_BUCKETS = [
 export const PACING_BUCKETS = [0.1, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600]
 
 const LOGIN_STATES: LoginState[] = ['starting', 'scan', 'logged_in', 'logged_out']
-const SEND_OUTCOMES: SendOutcome[] = ['sent', 'retried', 'throttled', 'dead']
+const SEND_OUTCOMES: SendOutcome[] = ['sent', 'retried', 'held', 'throttled', 'dead']
 const WEBHOOK_OUTCOMES = ['delivered', 'retry', 'dead'] as const
 
 let processRegistry: Registry | undefined
@@ -128,7 +128,7 @@ export function createMetrics(source: MetricsSource): QunbotMetrics {
   })
   const sends = new Counter({
     name: 'qunbot_sends_total',
-    help: 'Chat send attempts by outcome: sent, retried (failed or went offline; queued again), throttled (the platform said too frequent; all sends pause), dead (dead-lettered)',
+    help: 'Chat send attempts by outcome: sent, retried (failed; queued again), held (not connected; queued again without counting an attempt), throttled (the platform said too frequent; all sends pause), dead (dead-lettered)',
     labelNames: ['outcome'],
     registers,
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { connectionMessage } from '../platform/connection-messages.js'
 
 const intFrom = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -95,6 +96,9 @@ export const envSchema = z
     QUNBOT_SHUTDOWN_DRAIN_MS: intFrom('QUNBOT_SHUTDOWN_DRAIN_MS', 0, 600_000, 10_000),
     QUNBOT_SOP_GRACE_MS: intFrom('QUNBOT_SOP_GRACE_MS', 0, 86_400_000, 600_000),
     QUNBOT_SIM_DOWNTIME_MS: intFrom('QUNBOT_SIM_DOWNTIME_MS', 0, 366 * 86_400_000, 0),
+    QUNBOT_RECONNECT_MAX_MS: intFrom('QUNBOT_RECONNECT_MAX_MS', 1000, 3_600_000, 30_000),
+    QUNBOT_OFFLINE_ALERT_MS: intFrom('QUNBOT_OFFLINE_ALERT_MS', 0, 86_400_000, 120_000),
+    QUNBOT_LANG: z.enum(['zh', 'en']).default('zh'),
   })
   .transform((e) => ({
     puppet: e.QUNBOT_PUPPET ?? (e.WECHATY_PUPPET_SERVICE_TOKEN ? 'service' : 'mock'),
@@ -132,6 +136,9 @@ export const envSchema = z
     shutdownDrainMs: e.QUNBOT_SHUTDOWN_DRAIN_MS,
     scheduleGraceMs: e.QUNBOT_SOP_GRACE_MS,
     simDowntimeMs: e.QUNBOT_SIM_DOWNTIME_MS,
+    reconnectMaxMs: e.QUNBOT_RECONNECT_MAX_MS,
+    offlineAlertMs: e.QUNBOT_OFFLINE_ALERT_MS,
+    lang: e.QUNBOT_LANG,
   }))
   .superRefine((c, ctx) => {
     if (c.puppet === 'service' && !c.puppetService.token) {
@@ -139,6 +146,16 @@ export const envSchema = z
         code: 'custom',
         path: ['WECHATY_PUPPET_SERVICE_TOKEN'],
         message: 'WECHATY_PUPPET_SERVICE_TOKEN is required when QUNBOT_PUPPET=service',
+      })
+    }
+    // wechaty-puppet-service takes the TLS server name (SNI) from the token's prefix; without
+    // one it cannot even start, so say so now rather than at every reconnect.
+    const token = c.puppetService.token
+    if (c.puppet === 'service' && token && !c.puppetService.tlsServerName && token.lastIndexOf('_') <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WECHATY_PUPPET_SERVICE_TOKEN'],
+        message: connectionMessage('token_format'),
       })
     }
   })

@@ -1,4 +1,4 @@
-import type { LoginStatus, Member, Room } from './types.js'
+import type { ConnectionStatus, LoginStatus, Member, Room } from './types.js'
 
 /** How a membership change was learned: a platform event, or the periodic member-list diff. */
 export type MembershipSource = 'event' | 'reconcile'
@@ -13,6 +13,8 @@ export interface BotEvents {
   /** The bot's account was removed from a group (its members count as gone with it). */
   roomLost: { room: Room; at: number }
   loginChanged: LoginStatus
+  /** The account's connection changed state (online, offline, login required, starting). */
+  connectionChanged: ConnectionStatus
 }
 
 export type BotEventName = keyof BotEvents

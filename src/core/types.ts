@@ -69,3 +69,29 @@ export interface LoginStatus {
   qrcode?: string
   user?: Member
 }
+
+/**
+ * The account's connection as the platform's supervisor sees it: `starting` (connecting, no
+ * answer yet), `login_required` (the gateway waits for a QR scan), `online` (logged in, events
+ * flowing) or `offline` (the gateway is unreachable or refused us; the supervisor retries).
+ */
+export type ConnectionState = 'starting' | 'login_required' | 'online' | 'offline'
+
+/** What the supervisor publishes; health, metrics, alerts, the sender and the console read it. */
+export interface ConnectionStatus {
+  state: ConnectionState
+  /** When this state began (epoch ms). */
+  since: number
+  /** When the account was last online and lost it; kept until it is online again. */
+  offlineSince?: number
+  /** The last connection failure, classified (see platform/connection-errors.ts). */
+  lastError?: { code: string; message: string; at: number }
+  /** When the supervisor tries again, while `offline`. */
+  nextRetryAt?: number
+  /** The QR payload to scan while `login_required`, when the gateway sent one, and when it came. */
+  qrcode?: string
+  qrcodeAt?: number
+  /** Restarts of the connection since the process started. */
+  restarts: number
+  user?: Member
+}

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino'
 import { maskPersonalData } from '../core/mask.js'
+import { scrubSecrets } from './secrets.js'
 
 /** Keys whose values never reach a log line, wherever they appear. */
 export const REDACTED_PATHS = [
@@ -33,9 +34,7 @@ export function createLogger(level: string, destination?: DestinationStream): Pi
           const [first, ...rest] = args as unknown[]
           const head =
             first instanceof Error && rest[0] === undefined ? [{ err: first }, first.message] : args
-          const masked = head.map((a) => (typeof a === 'string' ? maskPersonalData(a) : a)) as Parameters<
-            typeof method
-          >
+          const masked = head.map((a) => (typeof a === 'string' ? clean(a) : a)) as Parameters<typeof method>
           method.apply(this, masked)
         },
       },
@@ -44,13 +43,18 @@ export function createLogger(level: string, destination?: DestinationStream): Pi
   )
 }
 
+/** Personal numbers masked, registered secrets (the puppet token) scrubbed. */
+function clean(text: string): string {
+  return scrubSecrets(maskPersonalData(text))
+}
+
 function maskDeep(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return maskPersonalData(value)
+  if (typeof value === 'string') return clean(value)
   if (depth > 4 || value === null || typeof value !== 'object') return value
   if (value instanceof Error) {
     // The stack's first line repeats the message.
-    const stack = value.stack === undefined ? undefined : maskPersonalData(value.stack)
-    return { type: value.name, message: maskPersonalData(value.message), stack }
+    const stack = value.stack === undefined ? undefined : clean(value.stack)
+    return { type: value.name, message: clean(value.message), stack }
   }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1))
   const out: Record<string, unknown> = {}

@@ -1,8 +1,27 @@
 import { and, count, eq, inArray } from 'drizzle-orm'
-import { maskDeep } from '../core/mask.js'
+import { maskDeep, maskPersonalData } from '../core/mask.js'
 import type { MessagePart, OutgoingMessage } from '../core/types.js'
 import type { Db } from '../db/client.js'
 import { chatOutbox } from '../db/schema.js'
+
+/** A chunk given up after repeated failures (or because the bot left the group), as shown to operators. */
+export interface DeadSend {
+  id: number
+  roomId: string
+  /** The group's name where the bot has seen it, else null. */
+  roomTopic: string | null
+  /** The chunk's text (mentions as `@name`), personal numbers masked. */
+  text: string
+  attempts: number
+  /** The last failure, masked like the text. */
+  lastError: string | null
+  createdAt: number
+}
+
+/** The chunk as one line of text: strings as they are, mentions as `@name` (or `@id`). */
+export function partsText(parts: MessagePart[]): string {
+  return parts.map((part) => (typeof part === 'string' ? part : `@${part.name ?? part.mention}`)).join('')
+}
 
 export interface QueuedChunk {
   id: number
@@ -41,6 +60,24 @@ export function createChatOutbox(db: Db) {
     WHERE o.status = 'pending'
       AND NOT EXISTS (SELECT 1 FROM chat_outbox p
                       WHERE p.room_id = o.room_id AND p.status IN ('pending', 'sending') AND p.id < o.id)`)
+
+  // Dead rows may still hold the text as written (personal numbers included): mask on the way out.
+  const deadRows = db.$client.prepare(`
+    SELECT o.id, o.room_id, r.topic, o.parts, o.attempts, o.last_error, o.created_at
+    FROM chat_outbox o LEFT JOIN rooms r ON r.id = o.room_id
+    WHERE o.status = 'dead' AND (@roomId IS NULL OR o.room_id = @roomId)
+    ORDER BY o.id DESC LIMIT @limit`)
+  const deadCount = db.$client.prepare(
+    `SELECT COUNT(*) AS n FROM chat_outbox WHERE status = 'dead' AND (@roomId IS NULL OR room_id = @roomId)`,
+  )
+  // Attempts start again from 0; last_error stays so an operator can still see what went wrong.
+  const reviveOne = db.$client.prepare(
+    `UPDATE chat_outbox SET status = 'pending', attempts = 0, not_before = @now WHERE id = @id AND status = 'dead'`,
+  )
+  const reviveAll = db.$client.prepare(
+    `UPDATE chat_outbox SET status = 'pending', attempts = 0, not_before = @now
+     WHERE status = 'dead' AND (@roomId IS NULL OR room_id = @roomId)`,
+  )
 
   return {
     enqueue(roomId: string, chunks: OutgoingMessage[], now: number): number[] {
@@ -128,6 +165,46 @@ export function createChatOutbox(db: Db) {
     requeueInterrupted(): number {
       return db.update(chatOutbox).set({ status: 'pending' }).where(eq(chatOutbox.status, 'sending')).run()
         .changes
+    },
+
+    /** Dead-lettered chunks, newest first, text and error masked, with the group's name where known. */
+    listDead(options: { roomId?: string; limit: number }): DeadSend[] {
+      const rows = deadRows.all({ roomId: options.roomId ?? null, limit: options.limit }) as {
+        id: number
+        room_id: string
+        topic: string | null
+        parts: string
+        attempts: number
+        last_error: string | null
+        created_at: number
+      }[]
+      return rows.map((row) => ({
+        id: row.id,
+        roomId: row.room_id,
+        roomTopic: row.topic,
+        text: maskPersonalData(partsText(JSON.parse(row.parts) as MessagePart[])),
+        attempts: row.attempts,
+        lastError: row.last_error === null ? null : maskPersonalData(row.last_error),
+        createdAt: row.created_at,
+      }))
+    },
+
+    /** How many chunks are dead (in one group, or in all). */
+    countDead(options: { roomId?: string } = {}): number {
+      return (deadCount.get({ roomId: options.roomId ?? null }) as { n: number }).n
+    },
+
+    /**
+     * Queues a dead chunk again, due at `now` with its attempts reset (the last error is kept).
+     * False when there is no dead chunk with that id (missing, pending, or already sent).
+     */
+    retryDead(id: number, now: number): boolean {
+      return reviveOne.run({ id, now }).changes === 1
+    },
+
+    /** Queues every dead chunk again (of one group, or of all); returns how many. */
+    retryAllDead(options: { roomId?: string }, now: number): number {
+      return reviveAll.run({ roomId: options.roomId ?? null, now }).changes
     },
 
     pendingCount(): number {

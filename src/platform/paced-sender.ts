@@ -4,10 +4,13 @@ import type { Logger } from '../core/logger.js'
 import type { OutgoingMessage } from '../core/types.js'
 import type { ChatOutbox } from '../outbox/chat-outbox.js'
 import { splitMessage } from '../outbox/split-message.js'
+import { classifyConnectionError } from './connection-errors.js'
 
 /** The one call that puts a chunk on the wire; only the paced sender makes it. */
 export interface ChatTransport {
   deliver(roomId: string, message: OutgoingMessage): Promise<void>
+  /** Told when a send failed for a connection reason, so the connection can be checked at once. */
+  suspect?(): void
 }
 
 export interface PacingOptions {
@@ -27,7 +30,9 @@ export interface PacingOptions {
 export interface SendObserver {
   /**
    * One attempt's result: `sent`; `throttled` (the platform said "too frequent": the breaker
-   * pauses all sends); `retried` (failed or went offline, queued again); `dead` (dead-lettered).
+   * pauses all sends); `retried` (failed or went offline, queued again); `held` (not connected:
+   * queued again without counting an attempt, sending waits for the connection); `dead`
+   * (dead-lettered).
    */
   attempt?(outcome: SendOutcome): void
   /**
@@ -38,10 +43,13 @@ export interface SendObserver {
   pacingWait?(ms: number): void
 }
 
-export type SendOutcome = 'sent' | 'retried' | 'throttled' | 'dead'
+export type SendOutcome = 'sent' | 'retried' | 'held' | 'throttled' | 'dead'
 
 const TOO_FREQUENT = /频繁|过于频繁|too (?:many|frequent)|rate.?limit|frequency/i
 const MINUTE = 60_000
+/** After a "not connected" failure sending pauses this long, doubling up to HOLD_MAX_MS. */
+const HOLD_FIRST_MS = 1_000
+const HOLD_MAX_MS = 30_000
 
 /**
  * Sends queued chunks one at a time, spaced so the account behaves like a careful person: a
@@ -59,6 +67,9 @@ export class PacedSender implements SendPort {
   private readonly recentSends: number[] = []
   private pausedUntil = 0
   private breakerLevel = 0
+  /** Set by "not connected" failures; cleared when the connection reports online again. */
+  private heldUntil = 0
+  private holdLevel = 0
   /** Since when the sender has been running and online; waits before it are not pacing. */
   private sendingSince = 0
   private readonly observers: SendObserver[] = []
@@ -100,7 +111,12 @@ export class PacedSender implements SendPort {
   }
 
   setOnline(online: boolean): void {
-    if (online && !this.online) this.sendingSince = this.clock.now()
+    if (online && !this.online) {
+      this.sendingSince = this.clock.now()
+      // The connection is back: what was held for it goes now, not after the hold's backoff.
+      this.heldUntil = 0
+      this.holdLevel = 0
+    }
     this.online = online
     if (online) this.wake()
   }
@@ -198,6 +214,21 @@ export class PacedSender implements SendPort {
   private handleFailure(id: number, attempts: number, error: unknown): SendOutcome {
     const reason = error instanceof Error ? error.message : String(error)
     const now = this.clock.now()
+    const classified = classifyConnectionError(error)
+    // "Not connected" is no answer about this message: it costs no attempt, and every send waits
+    // until the connection is back (the supervisor reports it, or the hold runs out). A timeout
+    // while connected is an answer of sorts and counts like any other failure.
+    if (!this.online || (classified.connection && !(classified.code === 'timeout' && this.online))) {
+      this.outbox.markRetry(id, reason, now, false)
+      if (this.online) {
+        const hold = Math.min(HOLD_FIRST_MS * 2 ** this.holdLevel, HOLD_MAX_MS)
+        this.holdLevel++
+        this.heldUntil = now + hold
+        this.log.debug({ outboxId: id, holdMs: hold, code: classified.code }, 'not connected; sends wait')
+        this.transport.suspect?.()
+      }
+      return 'held'
+    }
     if (TOO_FREQUENT.test(reason)) {
       this.breakerLevel = Math.min(this.breakerLevel + 1, 5)
       const pause = this.pacing.breakerMs * 2 ** (this.breakerLevel - 1)
@@ -205,10 +236,6 @@ export class PacedSender implements SendPort {
       this.outbox.markRetry(id, reason, now, false)
       this.log.warn({ pauseMs: pause, reason }, 'platform says sending is too frequent; pausing all sends')
       return 'throttled'
-    }
-    if (!this.online) {
-      this.outbox.markRetry(id, reason, now, false)
-      return 'retried'
     }
     const tried = attempts + 1
     if (tried >= (this.pacing.maxAttempts ?? 5)) {
@@ -226,7 +253,7 @@ export class PacedSender implements SendPort {
   }
 
   private earliestAllowed(): number {
-    let at = Math.max(this.lastSentAt + this.gapMs, this.pausedUntil)
+    let at = Math.max(this.lastSentAt + this.gapMs, this.pausedUntil, this.heldUntil)
     const cutoff = this.clock.now() - MINUTE
     while (this.recentSends.length > 0 && (this.recentSends[0] ?? 0) <= cutoff) this.recentSends.shift()
     if (this.recentSends.length >= this.pacing.perMinute) {
@@ -238,6 +265,7 @@ export class PacedSender implements SendPort {
 
   private noteSent(at: number): void {
     this.lastSentAt = at
+    this.holdLevel = 0
     this.gapMs = this.drawGap()
     this.recentSends.push(at)
     if (this.breakerLevel > 0 && at >= this.pausedUntil) this.breakerLevel = 0

@@ -1,4 +1,11 @@
-import type { InboundMessage, LoginStatus, Member, OutgoingMessage, Room } from '../core/types.js'
+import type {
+  ConnectionStatus,
+  InboundMessage,
+  LoginStatus,
+  Member,
+  OutgoingMessage,
+  Room,
+} from '../core/types.js'
 
 /**
  * Where a platform adapter delivers what happens. Each method resolves when the event has been
@@ -14,6 +21,8 @@ export interface PlatformSink {
   botLeftRoom(room: Room): Promise<void>
   roomTopicChanged(room: Room, oldTopic: string): Promise<void>
   loginChanged(status: LoginStatus): Promise<void>
+  /** The connection supervisor's state changed (every change, also while not logged in). */
+  connectionChanged(status: ConnectionStatus): Promise<void>
 }
 
 /**
@@ -27,6 +36,10 @@ export interface ChatPlatform {
   start(sink: PlatformSink): Promise<void>
   stop(): Promise<void>
   login(): LoginStatus
+  /** The connection as its supervisor sees it (health, metrics, alerts, the console). */
+  connection(): ConnectionStatus
+  /** A send failed for a connection reason; the platform checks its connection now. */
+  suspect?(): void
   deliver(roomId: string, message: OutgoingMessage): Promise<void>
   rooms(): Promise<Room[]>
   members(roomId: string): Promise<Member[]>

@@ -106,6 +106,7 @@ export class BotRuntime {
       }),
     roomTopicChanged: (room, oldTopic) => this.track(() => this.membership.renamed(room, oldTopic)),
     loginChanged: (status) => this.track(() => this.onLogin(status)),
+    connectionChanged: (status) => this.track(() => this.bus.emit('connectionChanged', status)),
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { LoginStatus, Member, OutgoingMessage, Room } from '../../src/core/types.js'
+import type { ConnectionStatus, LoginStatus, Member, OutgoingMessage, Room } from '../../src/core/types.js'
 import type { ChatPlatform, PlatformSink } from '../../src/platform/port.js'
 
 /** A platform double for runtime tests: in-memory groups, and every delivery kept for inspection. */
@@ -14,6 +14,9 @@ export class FakePlatform implements ChatPlatform {
     this.sink = sink
   }
   async stop(): Promise<void> {}
+  connection(): ConnectionStatus {
+    return { state: 'online', since: 0, restarts: 0 }
+  }
   login(): LoginStatus {
     return { state: 'logged_in' }
   }

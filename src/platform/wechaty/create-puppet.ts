@@ -1,4 +1,5 @@
 import type * as PUPPET from 'wechaty-puppet'
+import { discoverEndpoint } from './token-discovery.js'
 
 export interface PuppetServiceSettings {
   token?: string | undefined
@@ -9,27 +10,56 @@ export interface PuppetServiceSettings {
   tlsDisabled?: boolean | undefined
 }
 
+/** Builds a fresh puppet for each connection attempt, and says where it connects. */
+export interface PuppetFactory {
+  target: string
+  create(): Promise<PUPPET.Puppet>
+}
+
+const DEFAULT_AUTHORITY = 'api.chatie.io'
 /**
- * Builds the puppet for a real account. Loaded on demand so the simulator never pulls in gRPC or
- * the web-protocol client.
+ * Wechaty's own watchdog resets a silent puppet once and gives up when that reset fails; the
+ * connection supervisor watches instead, so the watchdog is set beyond any real silence.
  */
-export async function createRealPuppet(
+const WATCHDOG_OFF_SECONDS = 7 * 24 * 3600
+
+/**
+ * The puppet for a real account. Loaded on demand so the simulator never pulls in gRPC or the
+ * web-protocol client. Every call of `create` builds a new puppet: a restart never reuses one
+ * whose gRPC channel or event stream broke.
+ */
+export function realPuppetFactory(
   kind: 'service' | 'wechat4u',
   service: PuppetServiceSettings,
-): Promise<PUPPET.Puppet> {
-  if (kind === 'service') {
-    const { PuppetService } = await import('wechaty-puppet-service')
-    return new PuppetService({
-      ...(service.token ? { token: service.token } : {}),
-      ...(service.endpoint ? { endpoint: service.endpoint } : {}),
-      ...(service.authority ? { authority: service.authority } : {}),
-      tls: {
-        ...(service.tlsCaCert ? { caCert: service.tlsCaCert } : {}),
-        ...(service.tlsServerName ? { serverName: service.tlsServerName } : {}),
-        disable: service.tlsDisabled ?? false,
+): PuppetFactory {
+  if (kind === 'wechat4u') {
+    return {
+      target: 'wechat4u (web WeChat)',
+      async create() {
+        const { PuppetWechat4u } = await import('wechaty-puppet-wechat4u')
+        return new PuppetWechat4u({ timeoutSeconds: WATCHDOG_OFF_SECONDS }) as unknown as PUPPET.Puppet
       },
-    }) as unknown as PUPPET.Puppet
+    }
   }
-  const { PuppetWechat4u } = await import('wechaty-puppet-wechat4u')
-  return new PuppetWechat4u() as unknown as PUPPET.Puppet
+  const authority = service.authority ?? DEFAULT_AUTHORITY
+  return {
+    target: service.endpoint ?? `token discovery at ${authority}`,
+    async create() {
+      // Without an endpoint the token names the gateway; look it up on each attempt, since a
+      // provider may move it.
+      const endpoint = service.endpoint ?? (await discoverEndpoint(service.token ?? '', authority))
+      const { PuppetService } = await import('wechaty-puppet-service')
+      return new PuppetService({
+        ...(service.token ? { token: service.token } : {}),
+        endpoint,
+        ...(service.authority ? { authority: service.authority } : {}),
+        timeoutSeconds: WATCHDOG_OFF_SECONDS,
+        tls: {
+          ...(service.tlsCaCert ? { caCert: service.tlsCaCert } : {}),
+          ...(service.tlsServerName ? { serverName: service.tlsServerName } : {}),
+          disable: service.tlsDisabled ?? false,
+        },
+      }) as unknown as PUPPET.Puppet
+    },
+  }
 }

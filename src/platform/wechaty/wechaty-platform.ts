@@ -1,9 +1,11 @@
 import type { Contact, Message, Room as WechatyRoom } from 'wechaty'
 import { type Wechaty, WechatyBuilder } from 'wechaty'
-import type * as PUPPET from 'wechaty-puppet'
+import type { Clock } from '../../core/clock.js'
 import { NoRemoveRightError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
+import { RepeatLimiter, repeatKey } from '../../core/repeat-limiter.js'
 import type {
+  ConnectionStatus,
   InboundMessage,
   LoginStatus,
   Member,
@@ -11,84 +13,228 @@ import type {
   Room,
   SharedCard,
 } from '../../core/types.js'
+import { classifyConnectionError, isGatewayError, NotConnectedError } from '../connection-errors.js'
+import { connectionMessage } from '../connection-messages.js'
+import {
+  type Connection,
+  type ConnectionHandlers,
+  ConnectionSupervisor,
+  DEFAULT_TIMINGS,
+  type SupervisorTimings,
+} from '../connection-supervisor.js'
 import type { ChatPlatform, PlatformSink } from '../port.js'
+import type { PuppetFactory } from './create-puppet.js'
 
 export interface WechatyPlatformOptions {
   /** mock, service or wechat4u: shown on /api/health. */
   name: string
-  puppet: PUPPET.Puppet
+  /** Builds the puppet for each connection attempt. */
+  puppets: PuppetFactory
   /** Where Wechaty keeps its login session (a memory card); undefined keeps it in memory. */
   memoryName?: string
   log: Logger
+  clock: Clock
+  /** The supervisor's backoff, start and probe timings (probing off for the simulator). */
+  timings?: Partial<SupervisorTimings>
+  /** A send that takes longer than this fails (and is judged by the connection state then). */
+  sendTimeoutMs?: number
 }
+
+/** One connection attempt's Wechaty instance. */
+interface Session {
+  bot: Wechaty
+}
+
+// ScanStatus values (wechaty-puppet): the code is worth showing while waiting or after a timeout.
+const SCAN_WAITING = 2
+const SCAN_TIMEOUT = 5
+const SCAN_UNKNOWN = 0
 
 /**
  * The Wechaty adapter: the only module that imports wechaty. It turns Wechaty's objects into
- * domain events for the sink and performs single deliveries for the paced sender.
+ * domain events for the sink and performs single deliveries for the paced sender. Each connection
+ * attempt gets a new Wechaty and puppet, opened and replaced by the ConnectionSupervisor; events
+ * from a replaced attempt are dropped.
  */
 export class WechatyPlatform implements ChatPlatform {
   readonly name: string
-  private readonly bot: Wechaty
+  readonly supervisor: ConnectionSupervisor
+  private session: Session | undefined
   private status: LoginStatus = { state: 'starting' }
   private sink: PlatformSink | undefined
+  private readonly errors: RepeatLimiter
 
   constructor(private readonly options: WechatyPlatformOptions) {
     this.name = options.name
-    this.bot = WechatyBuilder.build({
-      puppet: options.puppet as never,
-      ...(options.memoryName ? { name: options.memoryName } : {}),
-    })
+    this.errors = new RepeatLimiter(options.clock, 60_000)
+    this.supervisor = new ConnectionSupervisor(
+      { target: options.puppets.target, open: (handlers) => this.open(handlers) },
+      options.clock,
+      options.log,
+      { ...DEFAULT_TIMINGS, ...options.timings },
+    )
+    this.supervisor.onChange((connection) => this.onConnection(connection))
   }
 
   async start(sink: PlatformSink): Promise<void> {
     this.sink = sink
-    const { bot } = this
-    const log = this.options.log
-    bot.on('scan', (qrcode, status) => {
-      log.info({ status }, 'scan the QR code to log in')
-      this.setStatus({ state: 'scan', qrcode })
-    })
-    bot.on('login', (user) =>
-      this.setStatus({ state: 'logged_in', user: { id: user.id, name: user.name() } }),
-    )
-    bot.on('logout', () => this.setStatus({ state: 'logged_out' }))
-    bot.on('error', (error) => {
-      // Wechaty reloads a "RoomMember" dirty payload as if its id (a room id) were a contact id and
-      // reports the failure; puppets dirty room members on every join, so this is noise, not a fault.
-      if (/^no payload found for id \S+@chatroom$/.test(error.message))
-        log.debug({ err: error }, 'wechaty dirty-payload noise')
-      else log.error({ err: error }, 'wechaty error')
-    })
-    bot.on('message', (message) => this.guarded('message', () => this.onMessage(message)))
-    bot.on('room-join', (room, invitees, inviter) =>
-      this.guarded('room-join', () => this.onJoin(room, invitees, inviter)),
-    )
-    bot.on('room-leave', (room, leavers) =>
-      this.guarded('room-leave', async () => {
-        // After the bot's own removal the group's name may no longer load; its id is enough.
-        const domainRoom = await toRoom(room).catch(() => ({ id: room.id, topic: '' }))
-        const others = leavers.filter((c) => !c.self())
-        if (others.length > 0)
-          await sink.membersLeft(domainRoom, await Promise.all(others.map((c) => toMember(room, c))))
-        if (others.length < leavers.length) await sink.botLeftRoom(domainRoom)
-      }),
-    )
-    bot.on('room-topic', (room, newTopic, oldTopic) =>
-      this.guarded('room-topic', () => sink.roomTopicChanged({ id: room.id, topic: newTopic }, oldTopic)),
-    )
-    await bot.start()
+    // Resolves once the first attempt has been made (not necessarily succeeded): a gateway that
+    // is down at start is retried in the background.
+    await this.supervisor.start()
   }
 
   async stop(): Promise<void> {
-    await this.bot.stop()
+    await this.supervisor.stop()
+    this.session = undefined
   }
 
   login(): LoginStatus {
     return this.status
   }
 
+  connection(): ConnectionStatus {
+    return this.supervisor.current()
+  }
+
+  /** A send failed for a connection reason: let the supervisor check now. */
+  suspect(): void {
+    this.supervisor.suspect()
+  }
+
+  private async open(handlers: ConnectionHandlers): Promise<Connection> {
+    const puppet = await this.options.puppets.create()
+    const bot = WechatyBuilder.build({
+      puppet: puppet as never,
+      ...(this.options.memoryName ? { name: this.options.memoryName } : {}),
+    })
+    const session: Session = { bot }
+    this.session = session
+    this.wire(session, handlers)
+    // Wechaty reports a failed puppet start as an 'error' event and resolves anyway; the
+    // supervisor learns of the failure through the handlers.
+    await bot.start()
+    return {
+      probe: async () => {
+        bot.puppet.ding('qunbot')
+      },
+      close: async () => {
+        if (this.session === session) this.session = undefined
+        await bot.stop()
+      },
+    }
+  }
+
+  private wire(session: Session, h: ConnectionHandlers): void {
+    const { bot } = session
+    const current = () => this.session === session
+    const log = this.options.log
+    const sink = () => (current() ? this.sink : undefined)
+    bot.on('scan', (qrcode, status) => {
+      const show = status === SCAN_WAITING || status === SCAN_TIMEOUT || status === SCAN_UNKNOWN
+      h.scan(show && qrcode ? qrcode : undefined)
+    })
+    bot.on('login', (user) => h.login({ id: user.id, name: user.name() }))
+    bot.on('logout', () => h.logout())
+    bot.on('heartbeat', () => h.alive())
+    bot.on('dong', () => h.alive())
+    bot.on('error', (error) => {
+      if (!current()) return
+      const classified = classifyConnectionError(error)
+      if (classified.connection) {
+        h.failed(error)
+        return
+      }
+      // Wechaty reloads a "RoomMember" dirty payload as if its id (a room id) were a contact id
+      // and reports the failure; puppets dirty room members on every join, so this is noise.
+      if (/^no payload found for id \S+@chatroom$/.test(classified.message)) {
+        log.debug({ detail: classified.message }, 'wechaty dirty-payload noise')
+        return
+      }
+      this.logRepeating(classified.code, classified.message, error)
+    })
+    bot.on('message', (message) => {
+      h.alive()
+      const target = sink()
+      if (target) this.guarded('message', () => this.onMessage(message, target))
+    })
+    bot.on('room-join', (room, invitees, inviter) => {
+      const target = sink()
+      if (target) this.guarded('room-join', () => this.onJoin(room, invitees, inviter, target))
+    })
+    bot.on('room-leave', (room, leavers) => {
+      const target = sink()
+      if (!target) return
+      this.guarded('room-leave', async () => {
+        // After the bot's own removal the group's name may no longer load; its id is enough.
+        const domainRoom = await toRoom(room).catch(() => ({ id: room.id, topic: '' }))
+        const others = leavers.filter((c) => !c.self())
+        if (others.length > 0)
+          await target.membersLeft(domainRoom, await Promise.all(others.map((c) => toMember(room, c))))
+        if (others.length < leavers.length) await target.botLeftRoom(domainRoom)
+      })
+    })
+    bot.on('room-topic', (room, newTopic, oldTopic) => {
+      const target = sink()
+      if (target)
+        this.guarded('room-topic', () => target.roomTopicChanged({ id: room.id, topic: newTopic }, oldTopic))
+    })
+  }
+
+  /** The bot of the live, logged-in connection; anything else is "not connected". */
+  private bot(): Wechaty {
+    const session = this.session
+    if (!session || this.supervisor.current().state !== 'online')
+      throw new NotConnectedError(connectionMessage('not_connected'))
+    return session.bot
+  }
+
+  /** The connection's state as the login status features know (logged_in, scan, logged_out). */
+  private onConnection(connection: ConnectionStatus): void {
+    const next: LoginStatus =
+      connection.state === 'online'
+        ? { state: 'logged_in', ...(connection.user ? { user: connection.user } : {}) }
+        : connection.state === 'login_required' && connection.qrcode
+          ? { state: 'scan', qrcode: connection.qrcode }
+          : connection.state === 'starting' && this.status.state === 'starting'
+            ? { state: 'starting' }
+            : { state: 'logged_out' }
+    const sink = this.sink
+    if (sink) {
+      sink
+        .connectionChanged(connection)
+        .catch((error) => this.options.log.error({ err: error }, 'connection handler failed'))
+    }
+    if (next.state === this.status.state && next.qrcode === this.status.qrcode) return
+    this.status = next
+    sink?.loginChanged(next).catch((error) => this.options.log.error({ err: error }, 'login handler failed'))
+  }
+
+  /** Expected gateway errors: one line per kind per minute, with a count; the stack only at debug. */
+  private logRepeating(code: string, message: string, error: unknown): void {
+    const { log: shouldLog, suppressed } = this.errors.hit(repeatKey(code, message))
+    if (!shouldLog) return
+    this.options.log.warn(
+      { code, detail: message, ...(suppressed ? { repeated: suppressed } : {}) },
+      'wechaty error',
+    )
+    this.options.log.debug({ err: error }, 'wechaty error (stack)')
+  }
+
   async deliver(roomId: string, message: OutgoingMessage): Promise<void> {
-    const room = await this.bot.Room.find({ id: roomId })
+    const timeoutMs = this.options.sendTimeoutMs ?? 30_000
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`send timed out after ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      await Promise.race([this.deliverNow(this.bot(), roomId, message), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async deliverNow(bot: Wechaty, roomId: string, message: OutgoingMessage): Promise<void> {
+    const room = await bot.Room.find({ id: roomId })
     if (!room) throw new Error(`group ${roomId} is not known to this account`)
     const texts: string[] = ['']
     const contacts: Contact[] = []
@@ -97,7 +243,7 @@ export class WechatyPlatform implements ChatPlatform {
         texts[texts.length - 1] += part
         continue
       }
-      const contact = await this.bot.Contact.find({ id: part.mention })
+      const contact = await bot.Contact.find({ id: part.mention })
       if (contact) {
         contacts.push(contact)
         texts.push('')
@@ -116,30 +262,31 @@ export class WechatyPlatform implements ChatPlatform {
 
   /** Groups the bot's account is in (a puppet may still list groups it was removed from). */
   async rooms(): Promise<Room[]> {
-    const list = await this.bot.Room.findAll()
-    const selfId = this.bot.isLoggedIn ? this.bot.currentUser.id : undefined
+    const bot = this.bot()
+    const list = await bot.Room.findAll()
+    const selfId = bot.isLoggedIn ? bot.currentUser.id : undefined
     const present = await Promise.all(
       list.map(
-        async (room) =>
-          selfId === undefined || (await this.bot.puppet.roomMemberList(room.id)).includes(selfId),
+        async (room) => selfId === undefined || (await bot.puppet.roomMemberList(room.id)).includes(selfId),
       ),
     )
     return Promise.all(list.filter((_, i) => present[i]).map(toRoom))
   }
 
   async members(roomId: string): Promise<Member[]> {
-    const room = await this.bot.Room.find({ id: roomId })
+    const bot = this.bot()
+    const room = await bot.Room.find({ id: roomId })
     // Throw rather than return a short list: reconciliation would read the missing members as
     // departures and welcome them again when they reappear.
     if (!room) throw new Error(`group ${roomId} could not be loaded`)
     // Ask the puppet for the list itself: Wechaty's cached member list can miss a dropped join,
     // which is exactly what reconciliation is for (and room.sync() trips a Wechaty dirty-event bug).
-    const ids = await this.bot.puppet.roomMemberList(roomId)
-    const selfId = this.bot.isLoggedIn ? this.bot.currentUser.id : undefined
+    const ids = await bot.puppet.roomMemberList(roomId)
+    const selfId = bot.isLoggedIn ? bot.currentUser.id : undefined
     const members: Member[] = []
     for (const id of ids) {
       if (id === selfId) continue
-      const contact = await this.bot.Contact.find({ id })
+      const contact = await bot.Contact.find({ id })
       if (!contact) throw new Error(`member ${id} of group ${roomId} could not be loaded`)
       members.push(await toMember(room, contact))
     }
@@ -147,8 +294,9 @@ export class WechatyPlatform implements ChatPlatform {
   }
 
   async remove(roomId: string, memberId: string): Promise<void> {
-    const room = await this.bot.Room.find({ id: roomId })
-    const contact = await this.bot.Contact.find({ id: memberId })
+    const bot = this.bot()
+    const room = await bot.Room.find({ id: roomId })
+    const contact = await bot.Contact.find({ id: memberId })
     if (!room || !contact) throw new Error(`cannot remove ${memberId} from ${roomId}: not found`)
     try {
       await room.remove(contact)
@@ -161,11 +309,11 @@ export class WechatyPlatform implements ChatPlatform {
     }
   }
 
-  private async onMessage(message: Message): Promise<void> {
+  private async onMessage(message: Message, sink: PlatformSink): Promise<void> {
     const room = message.room()
     // A group bot: direct messages, and messages other than text and shared cards, are not handled.
-    if (!room || !this.sink) return
-    const isText = message.type() === this.bot.Message.Type.Text
+    if (!room) return
+    const isText = message.type() === message.wechaty.Message.Type.Text
     const card = isText ? undefined : await this.readCard(message)
     if (!isText && !card) return
     const talker = message.talker()
@@ -188,12 +336,12 @@ export class WechatyPlatform implements ChatPlatform {
       sentAt: message.date().getTime(),
       self: message.self(),
     }
-    await this.sink.message(inbound)
+    await sink.message(inbound)
   }
 
   /** A link card, mini-program or contact card (名片); undefined for every other kind. */
   private async readCard(message: Message): Promise<SharedCard | undefined> {
-    const type = this.bot.Message.Type
+    const type = message.wechaty.Message.Type
     switch (message.type()) {
       case type.Url: {
         const link = await message.toUrlLink()
@@ -212,27 +360,30 @@ export class WechatyPlatform implements ChatPlatform {
     }
   }
 
-  private async onJoin(room: WechatyRoom, invitees: Contact[], inviter: Contact): Promise<void> {
-    if (!this.sink) return
+  private async onJoin(
+    room: WechatyRoom,
+    invitees: Contact[],
+    inviter: Contact,
+    sink: PlatformSink,
+  ): Promise<void> {
     const domainRoom = await toRoom(room)
     const botIncluded = invitees.some((c) => c.self())
     if (botIncluded) {
-      await this.sink.botJoinedRoom(domainRoom)
+      await sink.botJoinedRoom(domainRoom)
       return
     }
     const members = await Promise.all(invitees.map((c) => toMember(room, c)))
-    await this.sink.membersJoined(domainRoom, members, inviter.id)
-  }
-
-  private setStatus(status: LoginStatus): void {
-    this.status = status
-    this.sink
-      ?.loginChanged(status)
-      .catch((error) => this.options.log.error({ err: error }, 'login handler failed'))
+    await sink.membersJoined(domainRoom, members, inviter.id)
   }
 
   private guarded(event: string, work: () => Promise<void>): void {
-    work().catch((error) => this.options.log.error({ err: error, event }, 'handling a wechaty event failed'))
+    work().catch((error) => {
+      const classified = classifyConnectionError(error)
+      // The connection went away mid-event (or a gateway error about one payload): one line per
+      // kind per minute, not a stack per event.
+      if (isGatewayError(error)) this.logRepeating(classified.code, `${event}: ${classified.message}`, error)
+      else this.options.log.error({ err: error, event }, 'handling a wechaty event failed')
+    })
   }
 }
 
