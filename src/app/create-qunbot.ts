@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
@@ -10,6 +10,7 @@ import { NoRemoveRightError, QunbotError } from '../core/errors.js'
 import type { Feature } from '../core/feature.js'
 import { seededRandom } from '../core/random.js'
 import type { RouteDefinition } from '../core/route.js'
+import type { ConnectionStatus } from '../core/types.js'
 import { type Db, openDatabase } from '../db/client.js'
 import { createMembershipRepository } from '../db/membership-repository.js'
 import { createFeatures } from '../features/index.js'
@@ -24,13 +25,16 @@ import { createSimRoutes } from '../platform/simulator/sim-routes.js'
 import { type SimSnapshot, SimWorld } from '../platform/simulator/sim-world.js'
 import { simWorldSchema } from '../platform/simulator/world-seed.js'
 import { realPuppetFactory } from '../platform/wechaty/create-puppet.js'
+import { routeLibraryLogs } from '../platform/wechaty/library-logs.js'
 import { WechatyPlatform } from '../platform/wechaty/wechaty-platform.js'
 import { BotRuntime } from '../runtime/bot-runtime.js'
 import { DurableScheduler } from '../scheduler/durable-scheduler.js'
 import { buildServer } from '../server/build-server.js'
 import { VERSION } from '../version.js'
 import { resolveAdminToken } from './admin-token.js'
-import { createHealthRoute } from './health-route.js'
+import { startupMessage } from './app-messages.js'
+import { createConnectionRoute } from './connection-route.js'
+import { createHealthRoutes } from './health-route.js'
 import { JobBoard } from './job-board.js'
 import { createOutboxRoutes } from './outbox-routes.js'
 import { createMetrics, createMetricsRoute, type QunbotMetrics } from './prometheus.js'
@@ -81,6 +85,10 @@ export interface Qunbot {
   routes: RouteDefinition[]
   /** Present when running with the mock puppet. */
   sim?: Simulator
+  /** Where the platform connects (the gateway's address), for messages. */
+  platformTarget: string
+  /** Calls `listener` on every change of the account's connection. */
+  onConnection(listener: (status: ConnectionStatus) => void): void
   start(): Promise<void>
   listen(): Promise<string>
   shutdown(): Promise<void>
@@ -93,7 +101,8 @@ export interface Qunbot {
 export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   const { config } = options
   const logger = options.logger ?? createLogger(config.logLevel)
-  mkdirSync(config.dataDir, { recursive: true })
+  ensureWritableDir(config.dataDir)
+  routeLibraryLogs(logger.child({ part: 'wechaty' }))
   const { token: adminToken, generated } = resolveAdminToken(config.dataDir, config.adminToken)
   const db = openDatabase(join(config.dataDir, 'qunbot.sqlite'))
 
@@ -155,6 +164,11 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
         for (const feature of features) feature.flush?.()
       },
     },
+    connectionAlerts: {
+      offlineAlertMs: config.offlineAlertMs,
+      operatorsGroup: config.operatorsGroup,
+      consoleUrl: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/`,
+    },
     content: {
       sopDir: config.sopDir,
       kbDir: config.kbDir,
@@ -170,6 +184,10 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     puppet: config.puppet,
     stats: () => runtime.stats,
     login: () => runtime.login(),
+    connection: () => platform.connection(),
+    reconnects: () => platform.supervisor.reconnectCount,
+    offlineMs: () => platform.supervisor.offlineMs(),
+    now: () => clock.now(),
     queueDepth: () => sender.queueDepth(),
   })
   sender.observe(metrics.sends)
@@ -219,11 +237,14 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   }
 
   const routes = [
-    createHealthRoute({
+    ...createHealthRoutes({
       puppet: config.puppet,
+      simulated: isSim,
       login: () => runtime.login(),
+      connection: () => platform.connection(),
       queueDepth: () => sender.queueDepth(),
     }),
+    createConnectionRoute({ connection: () => platform.connection() }),
     createMetricsRoute(metrics),
     ...createOutboxRoutes({ outbox: chatOutbox, wake: () => sender.wake(), now: () => clock.now() }),
     ...features.flatMap((f) => f.routes ?? []),
@@ -262,6 +283,8 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     features,
     routes,
     ...(sim ? { sim } : {}),
+    platformTarget: platform.supervisor.target,
+    onConnection: (listener) => platform.supervisor.onChange(listener),
     async start() {
       await runtime.start()
       await platform.start(world ? world.wrapSink(runtime.sink) : runtime.sink)
@@ -299,6 +322,21 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     },
   }
   return app
+}
+
+/** The data dir must take writes (database, token, session); say so at start, not at the first write. */
+function ensureWritableDir(dir: string): void {
+  const probe = join(dir, '.write-test')
+  try {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(probe, '')
+    unlinkSync(probe)
+  } catch (error) {
+    throw new QunbotError(
+      'QB_DATA_DIR',
+      `${startupMessage('data_dir', { dir: resolve(dir), reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message })}`,
+    )
+  }
 }
 
 function readSnapshot(file: string): SimSnapshot | undefined {

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { defineRoute, type RouteDefinition } from '../core/route.js'
-import type { LoginState, LoginStatus } from '../core/types.js'
+import type { ConnectionState, ConnectionStatus, LoginState, LoginStatus } from '../core/types.js'
 import type { WebhookObserver } from '../outbox/webhooks/webhook-dispatcher.js'
 import type { SendObserver, SendOutcome } from '../platform/paced-sender.js'
 import type { RuntimeStats } from '../runtime/bot-runtime.js'
@@ -11,6 +11,12 @@ export interface MetricsSource {
   puppet: string
   stats(): RuntimeStats
   login(): LoginStatus
+  /** The connection supervisor's state, reconnections and time offline. */
+  connection(): ConnectionStatus
+  reconnects(): number
+  offlineMs(): number
+  /** The app's clock (the simulator's is not the wall clock). */
+  now(): number
   queueDepth(): number
 }
 
@@ -39,6 +45,7 @@ export const PIPELINE_BUCKETS = [
 export const PACING_BUCKETS = [0.1, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600]
 
 const LOGIN_STATES: LoginState[] = ['starting', 'scan', 'logged_in', 'logged_out']
+const CONNECTION_STATES: ConnectionState[] = ['starting', 'login_required', 'online', 'offline']
 const SEND_OUTCOMES: SendOutcome[] = ['sent', 'retried', 'held', 'throttled', 'dead']
 const WEBHOOK_OUTCOMES = ['delivered', 'retry', 'dead'] as const
 
@@ -163,6 +170,52 @@ export function createMetrics(source: MetricsSource): QunbotMetrics {
     registers,
     collect() {
       loggedIn.set(source.login().state === 'logged_in' ? 1 : 0)
+    },
+  })
+
+  const connected: Gauge = new Gauge({
+    name: 'qunbot_connected',
+    help: '1 while the account is logged in and its gateway connection is up, else 0',
+    registers,
+    collect() {
+      connected.set(source.connection().state === 'online' ? 1 : 0)
+    },
+  })
+  const connectionState: Gauge<'state'> = new Gauge({
+    name: 'qunbot_connection_state',
+    help: 'Connection state: 1 for the current one of starting, login_required, online, offline',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const current = source.connection().state
+      for (const state of CONNECTION_STATES) connectionState.set({ state }, state === current ? 1 : 0)
+    },
+  })
+  const reconnects: Counter = new Counter({
+    name: 'qunbot_reconnects_total',
+    help: 'Times the connection came back (logged in again) after an outage',
+    registers,
+    collect() {
+      reconnects.reset()
+      reconnects.inc(source.reconnects())
+    },
+  })
+  const offlineNow: Gauge = new Gauge({
+    name: 'qunbot_offline_seconds',
+    help: 'Seconds the current outage has lasted (0 while connected)',
+    registers,
+    collect() {
+      const since = source.connection().offlineSince
+      offlineNow.set(since === undefined ? 0 : Math.max(0, (source.now() - since) / 1000))
+    },
+  })
+  const offlineTotal: Counter = new Counter({
+    name: 'qunbot_offline_seconds_total',
+    help: 'Seconds spent offline since the process started, the current outage included',
+    registers,
+    collect() {
+      offlineTotal.reset()
+      offlineTotal.inc(source.offlineMs() / 1000)
     },
   })
 

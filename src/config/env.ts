@@ -99,6 +99,7 @@ export const envSchema = z
     QUNBOT_RECONNECT_MAX_MS: intFrom('QUNBOT_RECONNECT_MAX_MS', 1000, 3_600_000, 30_000),
     QUNBOT_OFFLINE_ALERT_MS: intFrom('QUNBOT_OFFLINE_ALERT_MS', 0, 86_400_000, 120_000),
     QUNBOT_LANG: z.enum(['zh', 'en']).default('zh'),
+    QUNBOT_OPERATORS_GROUP: optionalText,
   })
   .transform((e) => ({
     puppet: e.QUNBOT_PUPPET ?? (e.WECHATY_PUPPET_SERVICE_TOKEN ? 'service' : 'mock'),
@@ -139,6 +140,7 @@ export const envSchema = z
     reconnectMaxMs: e.QUNBOT_RECONNECT_MAX_MS,
     offlineAlertMs: e.QUNBOT_OFFLINE_ALERT_MS,
     lang: e.QUNBOT_LANG,
+    operatorsGroup: e.QUNBOT_OPERATORS_GROUP,
   }))
   .superRefine((c, ctx) => {
     if (c.puppet === 'service' && !c.puppetService.token) {

@@ -82,7 +82,10 @@ export interface ConnectionStatus {
   state: ConnectionState
   /** When this state began (epoch ms). */
   since: number
-  /** When the account was last online and lost it; kept until it is online again. */
+  /**
+   * When the current outage began: the first failure since the account was last online (or since
+   * start, when it never was). Kept through retries and QR states until it is online again.
+   */
   offlineSince?: number
   /** The last connection failure, classified (see platform/connection-errors.ts). */
   lastError?: { code: string; message: string; at: number }

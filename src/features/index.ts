@@ -1,5 +1,6 @@
 import type { Feature, FeatureDeps } from '../core/feature.js'
 import { createAnalyticsFeature } from './analytics/index.js'
+import { type ConnectionAlertSettings, createConnectionAlertsFeature } from './connection-alerts/index.js'
 import { createFaqFeature } from './faq/index.js'
 import { createHandoffFeature } from './handoff/index.js'
 import { createModerationFeature } from './moderation/index.js'
@@ -7,12 +8,19 @@ import { createPingFeature } from './ping/index.js'
 import { createPrivacyFeature } from './privacy/index.js'
 import { createSopFeature } from './sop/index.js'
 
+const DEFAULT_ALERTS: ConnectionAlertSettings = {
+  offlineAlertMs: 120_000,
+  consoleUrl: 'http://localhost:8787/',
+}
+
 /**
  * The feature registry: order here is pipeline order. A new feature is one folder and one line.
  * Analytics comes first, to count every message; moderation runs before the features that
- * answer. Staff alerts (moderation, weekly report) go out through handoff's webhooks.
+ * answer. Staff alerts (moderation, weekly report, connection) go out through handoff's webhooks.
  */
-export function createFeatures(deps: FeatureDeps): Feature[] {
+export function createFeatures(
+  deps: FeatureDeps & { connectionAlerts?: ConnectionAlertSettings },
+): Feature[] {
   const handoff = createHandoffFeature(deps)
   const privacy = createPrivacyFeature(deps)
   return [
@@ -23,5 +31,10 @@ export function createFeatures(deps: FeatureDeps): Feature[] {
     privacy,
     createSopFeature({ ...deps, privacyNotice: privacy.notice }),
     createFaqFeature(deps),
+    createConnectionAlertsFeature({
+      ...deps,
+      alerts: handoff.dispatcher,
+      settings: deps.connectionAlerts ?? DEFAULT_ALERTS,
+    }),
   ]
 }

@@ -49,11 +49,18 @@ export function unwrapGatewayMessage(message: string): string {
   return text
 }
 
+const GRPC_UNKNOWN = 2
+
 function grpcCode(error: unknown, message: string): number | undefined {
   const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'number') return code
   const m = /^(\d{1,2}) [A-Z_]+:/.exec(message)
-  return m ? Number(m[1]) : undefined
+  const outer = typeof code === 'number' ? code : m ? Number(m[1]) : undefined
+  // A gateway that relays its own client's failure wraps it in UNKNOWN: the inner code counts.
+  if (outer === GRPC_UNKNOWN) {
+    const inner = /^\d{1,2} [A-Z_]+: (?:Error: )?(\d{1,2}) [A-Z_]+:/.exec(message)
+    if (inner) return Number(inner[1])
+  }
+  return outer
 }
 
 /** Classifies any thrown value or 'error' event payload. Linear in the message's length. */

@@ -96,6 +96,11 @@ export class ConnectionSupervisor {
     return this.status
   }
 
+  /** Where the connector connects, for messages. */
+  get target(): string {
+    return this.connector.target
+  }
+
   /** Successful reconnections (online again after an outage) since start. */
   get reconnectCount(): number {
     return this.reconnects
@@ -160,15 +165,20 @@ export class ConnectionSupervisor {
     return {
       scan: (qrcode) => {
         if (!live()) return
-        this.noteAlive(generation)
         const now = this.clock.now()
         const sameQr = this.status.state === 'login_required' && this.status.qrcode === qrcode
-        if (sameQr) return
+        if (sameQr) {
+          this.noteAlive(generation)
+          return
+        }
         this.setStatus({
           state: 'login_required',
           since: this.status.state === 'login_required' ? this.status.since : now,
           ...(qrcode ? { qrcode, qrcodeAt: now } : {}),
         })
+        // After the state change: a QR code proves the attempt started, so the start deadline
+        // gives way to probing.
+        this.noteAlive(generation)
         if (qrcode) {
           this.log.warn({ qrcode }, connectionMessage('login_required'))
         }
@@ -258,11 +268,11 @@ export class ConnectionSupervisor {
     this.lastAliveAt = this.clock.now()
     this.probing = false
     const connected = this.status.state === 'online' || this.status.state === 'login_required'
-    if (!connected || this.timings.probeAfterMs === 0) {
-      if (this.status.state === 'online') {
-        this.timer?.cancel()
-        this.timer = undefined
-      }
+    if (!connected) return
+    if (this.timings.probeAfterMs === 0) {
+      // Connected and not probing: no deadline left to keep.
+      this.timer?.cancel()
+      this.timer = undefined
       return
     }
     this.armTimer(this.timings.probeAfterMs, () => this.probe(generation))

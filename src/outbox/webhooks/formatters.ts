@@ -22,7 +22,13 @@ const TITLES: Record<string, string> = {
   'moderation.alert': '群管理提醒',
   'moderation.ban_enforced': '封禁成员已移出',
   'moderation.no_remove_right': '机器人无移出权限',
+  'bot.offline': '机器人已离线',
+  'bot.online': '机器人已恢复在线',
+  'bot.login_required': '机器人需要扫码登录',
 }
+
+/** Connection alerts that need a person now. */
+const URGENT = new Set(['handoff.sla_breached', 'bot.offline', 'bot.login_required'])
 
 const LABELS = {
   ticket: '工单',
@@ -41,6 +47,10 @@ const LABELS = {
   action: '处理',
   violations: '违规次数',
   evidence: '证据',
+  offlineFor: '离线时长',
+  cause: '原因',
+  nextRetry: '下次重试',
+  console: '打开控制台',
 }
 
 /** Longest transcript excerpt shown, in characters. */
@@ -100,6 +110,8 @@ interface EventView {
   /** JSON of a payload whose shape is not recognised. */
   details?: string
   url?: string
+  /** The link's label where it is not a ticket. */
+  linkLabel?: string
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -148,8 +160,9 @@ function truncateBytes(text: string, maxBytes: number): string {
 
 function describeEvent(eventType: string, payload: unknown, ctx: FormatContext): EventView {
   const title = TITLES[eventType] ?? eventType
-  const view: EventView = { title, urgent: eventType === 'handoff.sla_breached', eventType, fields: [] }
+  const view: EventView = { title, urgent: URGENT.has(eventType), eventType, fields: [] }
   const p = isRecord(payload) ? payload : undefined
+  if (p && isRecord(p.connection)) return describeConnection(view, p, p.connection)
   const ticket = p && isRecord(p.ticket) ? p.ticket : undefined
   if (p && !ticket && isRecord(p.member)) return describeModeration(view, p)
   if (!p || !ticket) {
@@ -188,6 +201,29 @@ function describeEvent(eventType: string, payload: unknown, ctx: FormatContext):
 }
 
 /** Moderation alerts: who did what where, and what the bot did about it. */
+function describeConnection(
+  view: EventView,
+  p: Record<string, unknown>,
+  c: Record<string, unknown>,
+): EventView {
+  const push = (label: string, value: string | undefined) => {
+    if (value) view.fields.push({ label, value })
+  }
+  const minutes = typeof c.offlineSeconds === 'number' ? Math.round(c.offlineSeconds / 6) / 10 : undefined
+  push(LABELS.offlineFor, minutes === undefined ? undefined : `${minutes} 分钟`)
+  const lastError = isRecord(c.lastError) ? c.lastError : undefined
+  push(LABELS.cause, str(lastError?.code))
+  push(LABELS.nextRetry, str(c.nextRetryAt))
+  const text = str(p.text)
+  if (text) view.excerpt = truncate(text.trim(), EXCERPT_CHARS)
+  const url = str(p.consoleUrl)
+  if (url) {
+    view.url = url
+    view.linkLabel = LABELS.console
+  }
+  return view
+}
+
 function describeModeration(view: EventView, p: Record<string, unknown>): EventView {
   const room = isRecord(p.room) ? p.room : undefined
   const member = isRecord(p.member) ? p.member : undefined
@@ -248,7 +284,7 @@ function markdownBody(view: EventView, style: MarkdownStyle, withTitle: boolean)
   if (view.details !== undefined) {
     lines.push(`${style.bold(LABELS.details)}：${escapeMarkdown(inline(truncate(view.details, 2000)))}`)
   }
-  if (view.url && style.link) lines.push(`[${LABELS.open}](${view.url})`)
+  if (view.url && style.link) lines.push(`[${view.linkLabel ?? LABELS.open}](${view.url})`)
   return lines.join('\n')
 }
 
@@ -297,7 +333,12 @@ function feishu(view: EventView): unknown {
     elements.push({
       tag: 'action',
       actions: [
-        { tag: 'button', text: { tag: 'plain_text', content: LABELS.open }, url: view.url, type: 'primary' },
+        {
+          tag: 'button',
+          text: { tag: 'plain_text', content: view.linkLabel ?? LABELS.open },
+          url: view.url,
+          type: 'primary',
+        },
       ],
     })
   }
@@ -346,7 +387,13 @@ function slack(view: EventView): unknown {
   if (view.url) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open ticket' }, url: view.url }],
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: view.linkLabel ?? 'Open ticket' },
+          url: view.url,
+        },
+      ],
     })
   }
   return { text: fallback, blocks }

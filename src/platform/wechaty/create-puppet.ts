@@ -14,6 +14,11 @@ export interface PuppetServiceSettings {
 export interface PuppetFactory {
   target: string
   create(): Promise<PUPPET.Puppet>
+  /**
+   * Drops the puppet's link to its gateway without asking the gateway to stop the account, before
+   * the puppet is stopped. Replacing a connection must not log the account out on the gateway.
+   */
+  detach?(puppet: PUPPET.Puppet): void
 }
 
 const DEFAULT_AUTHORITY = 'api.chatie.io'
@@ -44,6 +49,20 @@ export function realPuppetFactory(
   const authority = service.authority ?? DEFAULT_AUTHORITY
   return {
     target: service.endpoint ?? `token discovery at ${authority}`,
+    detach(puppet) {
+      // PuppetService.stop() sends the gateway a stop call, which stops the account's puppet
+      // there. Closing the stream and the gRPC client first makes that call fail locally, so
+      // the gateway keeps the account logged in for the next connection. (GrpcManager's methods
+      // are protected in its typings; they are the ones its own stop() uses.)
+      const manager = (puppet as unknown as { _grpcManager?: { stopStream(): void; destroyClient(): void } })
+        ._grpcManager
+      try {
+        manager?.stopStream()
+        manager?.destroyClient()
+      } catch {
+        // Already torn down.
+      }
+    },
     async create() {
       // Without an endpoint the token names the gateway; look it up on each attempt, since a
       // provider may move it.

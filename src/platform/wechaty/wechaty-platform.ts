@@ -119,6 +119,7 @@ export class WechatyPlatform implements ChatPlatform {
       },
       close: async () => {
         if (this.session === session) this.session = undefined
+        this.options.puppets.detach?.(puppet)
         await bot.stop()
       },
     }
