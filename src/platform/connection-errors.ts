@@ -84,8 +84,12 @@ export function classifyConnectionError(error: unknown): ClassifiedError {
     return is('tls_mismatch')
   if (code === GRPC_UNAVAILABLE) {
     // A TLS client talking to a plain server fails in the handshake (above); a plain client
-    // talking to a TLS server gets its connection dropped before any answer.
-    if (/Connection dropped/i.test(raw)) return is('tls_mismatch')
+    // talking to a TLS server gets no HTTP/2 session.
+    if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ETIMEDOUT/i.test(raw))
+      return is('gateway_unreachable')
+    // The TCP connection was made but no HTTP/2 session came of it ("Failed to connect", no
+    // socket error): a plain client at a TLS gateway, or something else listening there.
+    if (/Connection dropped|Failed to connect|Last error: null/i.test(raw)) return is('tls_mismatch')
     return is('gateway_unreachable')
   }
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EAI_AGAIN|socket hang up/i.test(raw))

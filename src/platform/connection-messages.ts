@@ -22,7 +22,7 @@ export const CONNECTION_MESSAGES: MessageTable<Key> = {
     auth_rejected:
       '网关拒绝了令牌（UNAUTHENTICATED）：请检查 WECHATY_PUPPET_SERVICE_TOKEN 与网关上的令牌是否一致',
     tls_mismatch:
-      'TLS 设置与网关不一致：网关不用 TLS 时设置 WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true；网关用 TLS 时去掉它，并按需设置 WECHATY_PUPPET_SERVICE_TLS_CA_CERT / WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME',
+      'TLS 设置与网关不一致（或 {target} 上不是 Wechaty 网关）：网关不用 TLS 时设置 WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true；网关用 TLS 时去掉它，并按需设置 WECHATY_PUPPET_SERVICE_TLS_CA_CERT / WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME',
     token_format:
       '令牌缺少 SNI 前缀：请写成 insecure_<令牌> 或 puppet_<服务商>_<令牌>，或设置 WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME',
     discovery_failed:
@@ -47,7 +47,7 @@ export const CONNECTION_MESSAGES: MessageTable<Key> = {
     auth_rejected:
       'the gateway refused the token (UNAUTHENTICATED): check that WECHATY_PUPPET_SERVICE_TOKEN matches the token the gateway serves',
     tls_mismatch:
-      'TLS differs between qunbot and the gateway: set WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true for a gateway without TLS; remove it for a TLS gateway and set WECHATY_PUPPET_SERVICE_TLS_CA_CERT / WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME as needed',
+      'TLS differs between qunbot and the gateway (or {target} is not a Wechaty gateway): set WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true for a gateway without TLS; remove it for a TLS gateway and set WECHATY_PUPPET_SERVICE_TLS_CA_CERT / WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME as needed',
     token_format:
       'the token has no SNI prefix: write it as insecure_<token> or puppet_<provider>_<token>, or set WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME',
     discovery_failed:

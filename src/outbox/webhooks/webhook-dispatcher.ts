@@ -88,7 +88,7 @@ export class WebhookDispatcher {
     const payload = maskDeep(unmasked)
     const ids: string[] = []
     for (const endpoint of this.endpoints.values()) {
-      if (!endpoint.events.includes('*') && !endpoint.events.includes(eventType)) continue
+      if (!endpoint.events.some((pattern) => eventMatches(pattern, eventType))) continue
       const body = JSON.stringify(
         formatWebhookBody(endpoint.format ?? 'json', eventType, payload, now, {
           ...(this.options.consoleUrl ? { consoleUrl: this.options.consoleUrl } : {}),
@@ -228,4 +228,10 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   const seconds = Number(value)
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined
+}
+
+/** `*` takes every event, `bot.*` every event of that family, anything else exactly one. */
+export function eventMatches(pattern: string, eventType: string): boolean {
+  if (pattern === '*' || pattern === eventType) return true
+  return pattern.endsWith('.*') && eventType.startsWith(pattern.slice(0, -1))
 }

@@ -14,11 +14,6 @@ export interface PuppetServiceSettings {
 export interface PuppetFactory {
   target: string
   create(): Promise<PUPPET.Puppet>
-  /**
-   * Drops the puppet's link to its gateway without asking the gateway to stop the account, before
-   * the puppet is stopped. Replacing a connection must not log the account out on the gateway.
-   */
-  detach?(puppet: PUPPET.Puppet): void
 }
 
 const DEFAULT_AUTHORITY = 'api.chatie.io'
@@ -49,26 +44,12 @@ export function realPuppetFactory(
   const authority = service.authority ?? DEFAULT_AUTHORITY
   return {
     target: service.endpoint ?? `token discovery at ${authority}`,
-    detach(puppet) {
-      // PuppetService.stop() sends the gateway a stop call, which stops the account's puppet
-      // there. Closing the stream and the gRPC client first makes that call fail locally, so
-      // the gateway keeps the account logged in for the next connection. (GrpcManager's methods
-      // are protected in its typings; they are the ones its own stop() uses.)
-      const manager = (puppet as unknown as { _grpcManager?: { stopStream(): void; destroyClient(): void } })
-        ._grpcManager
-      try {
-        manager?.stopStream()
-        manager?.destroyClient()
-      } catch {
-        // Already torn down.
-      }
-    },
     async create() {
       // Without an endpoint the token names the gateway; look it up on each attempt, since a
       // provider may move it.
       const endpoint = service.endpoint ?? (await discoverEndpoint(service.token ?? '', authority))
       const { PuppetService } = await import('wechaty-puppet-service')
-      return new PuppetService({
+      const puppet = new PuppetService({
         ...(service.token ? { token: service.token } : {}),
         endpoint,
         ...(service.authority ? { authority: service.authority } : {}),
@@ -78,7 +59,35 @@ export function realPuppetFactory(
           ...(service.tlsServerName ? { serverName: service.tlsServerName } : {}),
           disable: service.tlsDisabled ?? false,
         },
-      }) as unknown as PUPPET.Puppet
+      })
+      keepAccountOnStop(puppet)
+      return puppet as unknown as PUPPET.Puppet
     },
+  }
+}
+
+type GrpcPuppet = { onStop(): Promise<void> }
+
+/**
+ * PuppetService.stop() sends the gateway a stop call, and the gateway then stops the account's
+ * puppet (a logout, on most gateways). qunbot stops a puppet to replace a broken connection or to
+ * shut down, never to log out, and Wechaty also stops a puppet whose start failed, which can
+ * reach a gateway that has just come back. So the gRPC stream and client are closed first: the
+ * stop call then fails locally and the gateway keeps the account for the next connection.
+ * (GrpcManager's stopStream and destroyClient are protected in its typings; they are what its
+ * own stop() calls.)
+ */
+function keepAccountOnStop(puppet: GrpcPuppet): void {
+  const onStop = puppet.onStop.bind(puppet)
+  puppet.onStop = async () => {
+    const manager = (puppet as unknown as { _grpcManager?: { stopStream(): void; destroyClient(): void } })
+      ._grpcManager
+    try {
+      manager?.stopStream()
+      manager?.destroyClient()
+    } catch {
+      // Already torn down.
+    }
+    await onStop()
   }
 }

@@ -119,7 +119,6 @@ export class WechatyPlatform implements ChatPlatform {
       },
       close: async () => {
         if (this.session === session) this.session = undefined
-        this.options.puppets.detach?.(puppet)
         await bot.stop()
       },
     }
