@@ -31,6 +31,12 @@ export interface Connector {
   /** Where it connects, for messages ("127.0.0.1:8788"). */
   readonly target: string
   open(handlers: ConnectionHandlers): Promise<Connection>
+  /**
+   * A cheap check whether the gateway's address answers at all (a TCP connect). While a long
+   * backoff runs, the supervisor asks it every `reachabilityPollMs`; when an address that did not
+   * answer starts answering, it reconnects at once instead of waiting out the backoff.
+   */
+  reachable?(): Promise<boolean>
 }
 
 export interface SupervisorTimings {
@@ -45,6 +51,8 @@ export interface SupervisorTimings {
   probeTimeoutMs: number
   /** A replaced connection gets this long to close before it is abandoned. */
   closeTimeoutMs: number
+  /** How often a backoff wait asks the connector whether the gateway answers again. */
+  reachabilityPollMs: number
 }
 
 export const DEFAULT_TIMINGS: SupervisorTimings = {
@@ -54,6 +62,7 @@ export const DEFAULT_TIMINGS: SupervisorTimings = {
   probeAfterMs: 30_000,
   probeTimeoutMs: 15_000,
   closeTimeoutMs: 10_000,
+  reachabilityPollMs: 2_000,
 }
 
 export type ConnectionListener = (status: ConnectionStatus) => void
@@ -73,6 +82,7 @@ export class ConnectionSupervisor {
   private connection: Connection | undefined
   private failures = 0
   private timer: TimerHandle | undefined
+  private reachTimer: TimerHandle | undefined
   private lastAliveAt = 0
   private probing = false
   private stopped = false
@@ -135,6 +145,8 @@ export class ConnectionSupervisor {
     this.generation++
     this.timer?.cancel()
     this.timer = undefined
+    this.reachTimer?.cancel()
+    this.reachTimer = undefined
     const open = this.connection
     this.connection = undefined
     if (open) this.closeQuietly(open)
@@ -142,6 +154,8 @@ export class ConnectionSupervisor {
   }
 
   private async connect(): Promise<void> {
+    this.reachTimer?.cancel()
+    this.reachTimer = undefined
     const generation = ++this.generation
     const handlers = this.handlersFor(generation)
     this.armTimer(this.timings.startTimeoutMs, () =>
@@ -262,6 +276,41 @@ export class ConnectionSupervisor {
     this.armTimer(delay, () => {
       if (!this.stopped) void this.connect()
     })
+    if (delay > this.timings.reachabilityPollMs) this.watchReachability(this.generation)
+  }
+
+  /**
+   * During a backoff wait: once the gateway's address has been seen not answering, the first time
+   * it answers again ends the wait. Seeing it answer all along (a refused token, a broken
+   * gateway) changes nothing, so a gateway that is up but failing is not hammered.
+   */
+  private watchReachability(generation: number): void {
+    const check = this.connector.reachable?.bind(this.connector)
+    if (!check) return
+    let sawDown = false
+    const poll = () => {
+      this.reachTimer = this.clock.setTimeout(() => {
+        this.reachTimer = undefined
+        check().then(
+          (up) => {
+            if (generation !== this.generation || this.stopped) return
+            if (up && sawDown) {
+              this.log.debug('the gateway answers again; reconnecting now')
+              this.timer?.cancel()
+              this.timer = undefined
+              void this.connect()
+              return
+            }
+            if (!up) sawDown = true
+            poll()
+          },
+          () => {
+            if (generation === this.generation && !this.stopped) poll()
+          },
+        )
+      }, this.timings.reachabilityPollMs)
+    }
+    poll()
   }
 
   private noteAlive(generation: number): void {

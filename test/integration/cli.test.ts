@@ -51,13 +51,13 @@ describe('qunbot CLI', () => {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no console URL in time:\n${out}`)), 30_000)
       child.stdout.on('data', () => {
-        if (out.includes('qunbot console:')) {
+        if (out.includes('qunbot 控制台：')) {
           clearTimeout(timer)
           resolve()
         }
       })
     })
-    const url = /qunbot console: (http:\/\/localhost:\d+)\/#token=(\S+)/.exec(out)
+    const url = /qunbot 控制台：(http:\/\/localhost:\d+)\/#token=(\S+)/.exec(out)
     expect(url).not.toBeNull()
     const [, base, token] = url ?? []
     const health = await fetch(`${base}/api/health`).then((r) => r.json())

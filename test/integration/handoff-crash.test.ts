@@ -41,7 +41,7 @@ describe('handoff webhooks across a crash', () => {
       proc.stderr?.on('data', (d) => (out += d))
       proc.stdout?.on('data', (d) => {
         out += d
-        const m = /qunbot console: (http:\/\/localhost:\d+)/.exec(out)
+        const m = /qunbot 控制台：(http:\/\/localhost:\d+)/.exec(out)
         if (m?.[1]) {
           clearTimeout(timer)
           resolve(m[1])

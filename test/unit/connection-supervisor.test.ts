@@ -23,6 +23,7 @@ const timings: SupervisorTimings = {
   probeAfterMs: 30_000,
   probeTimeoutMs: 15_000,
   closeTimeoutMs: 50,
+  reachabilityPollMs: 2_000,
 }
 
 type ProbeBehaviour = 'silent' | 'alive' | { reject: unknown }
@@ -69,6 +70,18 @@ class FakeConnector implements Connector {
   onOpen: ((attempt: Attempt) => void) | undefined
   /** The probe behaviour given to new connections. */
   probeBehaviour: ProbeBehaviour = 'silent'
+  /** Answers of reachable(), in order (the last one repeats). */
+  reachability: boolean[] = []
+  reachableCalls = 0
+  /** Present only once a test gives answers, as a connector without the check has none. */
+  reachable: (() => Promise<boolean>) | undefined
+
+  answerReachability(answers: boolean[]): void {
+    this.reachability = answers
+    this.reachableCalls = 0
+    this.reachable = async () =>
+      this.reachability[Math.min(this.reachableCalls++, this.reachability.length - 1)] ?? false
+  }
 
   constructor(private readonly clock: ManualClock) {}
 
@@ -685,6 +698,64 @@ describe('ConnectionSupervisor', () => {
       expect(connector.last.connection.closes).toBe(1)
       await clock.advance(60 * 60_000)
       expect(connector.attempts).toHaveLength(1)
+    })
+  })
+
+  describe('reachability during a backoff wait', () => {
+    const failUntilCapped = async (supervisor: ConnectionSupervisor, failures: number) => {
+      await supervisor.start()
+      connector.last.handlers.login(user)
+      connector.rejectAll = unreachable()
+      connector.last.handlers.failed(unreachable())
+      for (let i = 1; i < failures; i++) await retryAtNextRetry(supervisor)
+    }
+    // Polls are timers too: move straight to the retry time rather than to the next timer.
+    const retryAtNextRetry = async (supervisor: ConnectionSupervisor) => {
+      const at = supervisor.current().nextRetryAt
+      if (at === undefined) throw new Error('no retry pending')
+      await clock.advanceTo(at)
+    }
+
+    it('reconnects as soon as an address that did not answer answers again', async () => {
+      const supervisor = make({ maxBackoffMs: 30_000 })
+      connector.answerReachability([false])
+      await failUntilCapped(supervisor, 5)
+      // The fifth failure waits 16 s; the gateway comes back 5 s into it.
+      const waitStart = clock.now()
+      const attempts = connector.attempts.length
+      expect(supervisor.current().nextRetryAt).toBe(waitStart + 16_000)
+      connector.rejectAll = undefined
+      await clock.advance(4_000)
+      expect(connector.attempts).toHaveLength(attempts)
+      connector.answerReachability([true])
+      await clock.advance(2_000)
+      // A microtask for the reachable() answer, then the new attempt.
+      await Promise.resolve()
+      await Promise.resolve()
+      expect(connector.attempts).toHaveLength(attempts + 1)
+      expect(clock.now() - waitStart).toBe(6_000)
+      connector.last.handlers.login(user)
+      expect(supervisor.current().state).toBe('online')
+      // The old wait's timer is gone: no second attempt at the end of the backoff.
+      await clock.advance(20_000)
+      expect(connector.attempts).toHaveLength(attempts + 1)
+    })
+
+    it('waits out the backoff when the address answered all along (a refused token, a failing gateway)', async () => {
+      const supervisor = make({ maxBackoffMs: 30_000 })
+      connector.answerReachability([true])
+      await supervisor.start()
+      connector.rejectAll = new Error(UNAUTHENTICATED)
+      connector.last.handlers.failed(new Error(UNAUTHENTICATED))
+      for (let i = 1; i < 5; i++) await retryAtNextRetry(supervisor)
+      const waitStart = clock.now()
+      const attempts = connector.attempts.length
+      await clock.advance(15_999)
+      expect(connector.attempts).toHaveLength(attempts)
+      expect(connector.reachableCalls).toBeGreaterThan(3)
+      await clock.advance(1)
+      expect(connector.attempts).toHaveLength(attempts + 1)
+      expect(connector.last.at - waitStart).toBe(16_000)
     })
   })
 })

@@ -279,7 +279,17 @@ export function createMemberRights(
           const n = sqlite.prepare(`DELETE FROM ${quoteId(t.table)} WHERE ${t.where}`).run(binds).changes
           if (n > 0) deleted[t.table] = n
         }
-        // Events first: they are found through the tickets' member id, which changes next.
+        // Events first: they are found through the tickets' member id, which changes next. The
+        // member's own lines in the transcript are their words, not an audit fact: the line
+        // stays (when, what kind), its text goes. A name inside Chinese text ("我是李小龙") has no
+        // word boundary the name scrub below could rely on.
+        touch(
+          'ticket_events',
+          returning(
+            `UPDATE ticket_events SET text = NULL WHERE actor = @id AND kind IN ('member_message', 'earlier_message') AND text IS NOT NULL AND ${OF_MEMBER_TICKETS}`,
+            binds,
+          ),
+        )
         touch(
           'ticket_events',
           returning(

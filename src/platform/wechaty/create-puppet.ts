@@ -1,4 +1,5 @@
 import type * as PUPPET from 'wechaty-puppet'
+import { acceptsConnections } from './tcp-probe.js'
 import { discoverEndpoint } from './token-discovery.js'
 
 export interface PuppetServiceSettings {
@@ -14,6 +15,8 @@ export interface PuppetServiceSettings {
 export interface PuppetFactory {
   target: string
   create(): Promise<PUPPET.Puppet>
+  /** Whether the gateway's address accepts connections now (known endpoints only). */
+  reachable?(): Promise<boolean>
 }
 
 const DEFAULT_AUTHORITY = 'api.chatie.io'
@@ -42,13 +45,16 @@ export function realPuppetFactory(
     }
   }
   const authority = service.authority ?? DEFAULT_AUTHORITY
+  const endpoint = service.endpoint
   return {
-    target: service.endpoint ?? `token discovery at ${authority}`,
+    target: endpoint ?? `token discovery at ${authority}`,
+    ...(endpoint ? { reachable: () => acceptsConnections(endpoint) } : {}),
     async create() {
       // Without an endpoint the token names the gateway; look it up on each attempt, since a
       // provider may move it.
       const endpoint = service.endpoint ?? (await discoverEndpoint(service.token ?? '', authority))
       const { PuppetService } = await import('wechaty-puppet-service')
+      await useOwnSubchannels()
       const puppet = new PuppetService({
         ...(service.token ? { token: service.token } : {}),
         endpoint,
@@ -89,5 +95,30 @@ function keepAccountOnStop(puppet: GrpcPuppet): void {
       // Already torn down.
     }
     await onStop()
+  }
+}
+
+let subchannelsSet = false
+
+/**
+ * @grpc/grpc-js shares one subchannel per address across every client in the process, with its
+ * own reconnect backoff (up to 120 s). A fresh connection attempt would then wait out the old
+ * one's backoff and fail at once with "No connection established. Last error: null", which
+ * hides the real cause and delays the return after an outage. wechaty-puppet-service builds its
+ * client from a module-level GRPC_OPTIONS object that its package does not export, so it is
+ * reached by file URL next to the package's entry; it is the same module instance. Each client
+ * then gets its own subchannel: every attempt really connects, and says why it could not.
+ */
+async function useOwnSubchannels(): Promise<void> {
+  if (subchannelsSet) return
+  subchannelsSet = true
+  try {
+    const entry = import.meta.resolve('wechaty-puppet-service')
+    const config = (await import(new URL('./config.js', entry).href)) as {
+      GRPC_OPTIONS?: Record<string, unknown>
+    }
+    if (config.GRPC_OPTIONS) config.GRPC_OPTIONS['grpc.use_local_subchannel_pool'] = 1
+  } catch {
+    // A future layout without this file: connections still work, only slower to return.
   }
 }

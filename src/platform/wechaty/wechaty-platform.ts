@@ -68,7 +68,11 @@ export class WechatyPlatform implements ChatPlatform {
     this.name = options.name
     this.errors = new RepeatLimiter(options.clock, 60_000)
     this.supervisor = new ConnectionSupervisor(
-      { target: options.puppets.target, open: (handlers) => this.open(handlers) },
+      {
+        target: options.puppets.target,
+        open: (handlers) => this.open(handlers),
+        ...(options.puppets.reachable ? { reachable: options.puppets.reachable } : {}),
+      },
       options.clock,
       options.log,
       { ...DEFAULT_TIMINGS, ...options.timings },
