@@ -119,7 +119,11 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     name: config.puppet,
     puppets: world
       ? { target: 'simulator', create: async () => world.puppet }
-      : realPuppetFactory(config.puppet as 'service' | 'wechat4u', config.puppetService),
+      : realPuppetFactory(
+          config.puppet as 'service' | 'wechat4u',
+          config.puppetService,
+          logger.child({ part: 'wechaty' }),
+        ),
     ...(world ? {} : { memoryName: join(config.dataDir, 'wechaty') }),
     log: logger.child({ part: 'wechaty' }),
     clock,

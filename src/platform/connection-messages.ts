@@ -9,6 +9,7 @@ type Key =
   | 'login_required'
   | 'scan_hint'
   | 'online'
+  | 'wechat4u_unreachable'
 
 /**
  * What the supervisor tells the operator. Each failure names what to change; `{target}` is the
@@ -39,6 +40,8 @@ export const CONNECTION_MESSAGES: MessageTable<Key> = {
     login_required: '账号需要扫码登录：请用微信扫描下面的二维码（控制台顶部也有）',
     scan_hint: '二维码内容：{qrcode}',
     online: '账号已登录：{user}',
+    wechat4u_unreachable:
+      '连不上网页版微信（wechat4u）：请检查这台机器能否访问微信；很多账号已不能登录网页版，长期运行请改用 wechaty-puppet-service；qunbot 会一直重试',
   },
   en: {
     not_connected: 'the account is not connected',
@@ -65,6 +68,8 @@ export const CONNECTION_MESSAGES: MessageTable<Key> = {
     login_required: 'the account needs a QR scan: scan the code below with WeChat (the console shows it too)',
     scan_hint: 'QR payload: {qrcode}',
     online: 'logged in as {user}',
+    wechat4u_unreachable:
+      'cannot reach WeChat for web (wechat4u): check that this machine reaches WeChat; many accounts can no longer log in to WeChat for web, use wechaty-puppet-service for a long run; qunbot keeps retrying',
   },
 }
 

@@ -37,6 +37,8 @@ export interface Connector {
    * answer starts answering, it reconnects at once instead of waiting out the backoff.
    */
   reachable?(): Promise<boolean>
+  /** The connector's own words for a failure, where the general ones would mislead. */
+  hint?(code: ConnectionErrorCode): string | undefined
 }
 
 export interface SupervisorTimings {
@@ -251,7 +253,8 @@ export class ConnectionSupervisor {
     this.failures++
     const offlineSince = this.status.offlineSince ?? now
     const values = {
-      reason: connectionMessage(cause.code, { target: this.connector.target }),
+      reason:
+        this.connector.hint?.(cause.code) ?? connectionMessage(cause.code, { target: this.connector.target }),
       detail: cause.message,
       retryIn: seconds(delay),
       offlineFor: seconds(now - offlineSince),

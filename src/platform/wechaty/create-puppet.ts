@@ -1,4 +1,9 @@
 import type * as PUPPET from 'wechaty-puppet'
+import { systemClock } from '../../core/clock.js'
+import type { Logger } from '../../core/logger.js'
+import { RepeatLimiter, repeatKey } from '../../core/repeat-limiter.js'
+import type { ConnectionErrorCode } from '../connection-errors.js'
+import { connectionMessage } from '../connection-messages.js'
 import { acceptsConnections } from './tcp-probe.js'
 import { discoverEndpoint } from './token-discovery.js'
 
@@ -17,6 +22,8 @@ export interface PuppetFactory {
   create(): Promise<PUPPET.Puppet>
   /** Whether the gateway's address accepts connections now (known endpoints only). */
   reachable?(): Promise<boolean>
+  /** Words for a failure where the general ones (about a gateway's address) would mislead. */
+  hint?(code: ConnectionErrorCode): string | undefined
 }
 
 const DEFAULT_AUTHORITY = 'api.chatie.io'
@@ -34,12 +41,19 @@ const WATCHDOG_OFF_SECONDS = 7 * 24 * 3600
 export function realPuppetFactory(
   kind: 'service' | 'wechat4u',
   service: PuppetServiceSettings,
+  log?: Logger,
 ): PuppetFactory {
   if (kind === 'wechat4u') {
     return {
       target: 'wechat4u (web WeChat)',
+      hint: (code) =>
+        code === 'gateway_unreachable' || code === 'timeout'
+          ? connectionMessage('wechat4u_unreachable')
+          : undefined,
       async create() {
+        const before = new Set(process.listeners('uncaughtException'))
         const { PuppetWechat4u } = await import('wechaty-puppet-wechat4u')
+        replaceWechat4uCrashHandler(before, log)
         return new PuppetWechat4u({ timeoutSeconds: WATCHDOG_OFF_SECONDS }) as unknown as PUPPET.Puppet
       },
     }
@@ -121,4 +135,36 @@ async function useOwnSubchannels(): Promise<void> {
   } catch {
     // A future layout without this file: connections still work, only slower to return.
   }
+}
+
+let wechat4uGuarded = false
+
+/**
+ * wechat4u, when loaded, adds a process-wide 'uncaughtException' handler that prints every
+ * uncaught error with console.log and keeps going, whatever threw: a bug anywhere in qunbot would
+ * no longer stop the process, and the puppet's own late errors (its logout handler calls into a
+ * client it has already dropped when a connection is replaced) are printed with their stacks,
+ * once per reconnect. That handler is replaced by one that logs wechat4u's own errors at warn,
+ * one line per kind per minute, and treats any other uncaught error as Node does: print, exit 1.
+ */
+function replaceWechat4uCrashHandler(before: Set<unknown>, log: Logger | undefined): void {
+  for (const listener of process.listeners('uncaughtException'))
+    if (!before.has(listener)) process.off('uncaughtException', listener)
+  if (wechat4uGuarded) return
+  wechat4uGuarded = true
+  const limiter = new RepeatLimiter(systemClock, 60_000)
+  process.on('uncaughtException', (error) => {
+    if (/wechat4u/.test(error?.stack ?? '')) {
+      const { log: shouldLog, suppressed } = limiter.hit(repeatKey('wechat4u', error.message))
+      if (shouldLog)
+        log?.warn(
+          { detail: error.message, ...(suppressed ? { repeated: suppressed } : {}) },
+          'wechat4u error',
+        )
+      return
+    }
+    log?.error({ err: error }, 'uncaught exception: exiting')
+    console.error(error)
+    process.exit(1)
+  })
 }

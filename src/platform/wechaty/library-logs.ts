@@ -1,3 +1,4 @@
+import { Brolog } from 'brolog'
 import { log as wechatyLog } from 'wechaty-puppet'
 import { type Clock, systemClock } from '../../core/clock.js'
 import type { Logger } from '../../core/logger.js'
@@ -15,7 +16,7 @@ let routedTo: Logger | undefined
 export function routeLibraryLogs(log: Logger, clock: Clock = systemClock): void {
   routedTo = log
   const limiter = new RepeatLimiter(clock, 60_000)
-  wechatyLog.enableLogging((level: string, text?: string) => {
+  const print = (level: string, text?: string) => {
     const target = routedTo
     if (!target) return
     const line = (text ?? '').replace(/\s+/g, ' ').trim().slice(0, 500)
@@ -25,5 +26,9 @@ export function routeLibraryLogs(log: Logger, clock: Clock = systemClock): void 
     } else {
       target.debug(`wechaty: ${line}`)
     }
-  })
+  }
+  // wechaty and the puppets log through wechaty-puppet's instance; memory-card and wechaty-token
+  // through brolog's global one (brolog is a direct dependency so that this is the same copy).
+  wechatyLog.enableLogging(print)
+  Brolog.instance().enableLogging(print)
 }

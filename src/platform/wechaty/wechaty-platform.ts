@@ -72,6 +72,7 @@ export class WechatyPlatform implements ChatPlatform {
         target: options.puppets.target,
         open: (handlers) => this.open(handlers),
         ...(options.puppets.reachable ? { reachable: options.puppets.reachable } : {}),
+        ...(options.puppets.hint ? { hint: options.puppets.hint } : {}),
       },
       options.clock,
       options.log,
