@@ -68,6 +68,15 @@ export class TestGateway {
     return { id: room.id, members: members.map((m) => ({ id: m.id, name: m.payload.name })) }
   }
 
+  /** Someone new joins a group (the puppet emits room-join, as WeChat does). */
+  addMember(roomId: string, name: string): { id: string; name: string } {
+    const contact = this.mocker.createContact({ name })
+    const room = this.mocker.RoomMock.load(roomId)
+    const owner = this.mocker.ContactMock.load(room.payload.ownerId ?? this.bot.id)
+    room.add(contact).by(owner)
+    return { id: contact.id, name }
+  }
+
   /** A member posts in a group now; `mentionBot` @mentions the bot as WeChat writes it. */
   say(roomId: string, memberId: string, text: string, mentionBot = false): string {
     const id = `gw-${randomUUID().slice(0, 8)}`

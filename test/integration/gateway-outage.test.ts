@@ -137,6 +137,15 @@ describe('a real gRPC gateway that goes away and comes back', () => {
 
     gateway.say(room.id, room.members[0]!.id, 'ping', true)
     await waitFor(() => answered('pong') === 1, 10_000, 'pong')
+
+    // A join through the gateway: recorded, and the gateway's wrapped "no payload" noise that
+    // Wechaty reports on every join is not an error line.
+    const newcomer = gateway.addMember(room.id, '小张')
+    const joined = () =>
+      app.db.$client.prepare('SELECT COUNT(*) AS n FROM members WHERE member_id = ?').get(newcomer.id) as {
+        n: number
+      }
+    await waitFor(() => joined().n === 1, 10_000, 'the join to be recorded')
   }, 60_000)
 
   for (const outage of [
@@ -213,6 +222,8 @@ describe('a real gRPC gateway that goes away and comes back', () => {
     expect(lost.length).toBeLessThanOrEqual(9)
     const reconnected = lines.filter((l) => l.includes('已重新连上并登录'))
     expect(reconnected).toHaveLength(3)
+    // Expected gateway conditions are never error lines (with stacks).
+    expect(lines.filter((l) => /"level":(50|60)/.test(l))).toEqual([])
     // The puppet token is never written.
     expect(lines.join('\n')).not.toContain('qunbot-outage-test-token')
   })
