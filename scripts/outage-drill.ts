@@ -6,14 +6,13 @@
  * Three sends are queued during each outage; the drill checks each arrives exactly once.
  * Outage lengths can be given as arguments in seconds: `npm run drill:outage -- 30 120`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createQunbot } from '../src/app/create-qunbot.js'
-import { parseEnv } from '../src/config/env.js'
 import { plainText } from '../src/core/types.js'
 import { createLogger } from '../src/logging/create-logger.js'
-import { freePort, TestGateway, waitFor } from '../test/helpers/grpc-gateway.js'
+import { freePort, gatewayConfig, TestGateway, waitFor } from '../test/helpers/grpc-gateway.js'
 
 const outages = process.argv
   .slice(2)
@@ -23,26 +22,11 @@ const lengths = outages.length > 0 ? outages : [30, 120]
 const TOKEN = 'insecure_outage-drill-token'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'qunbot-drill-'))
-mkdirSync(join(dataDir, 'empty'))
 const gateway = new TestGateway(`127.0.0.1:${await freePort()}`, TOKEN)
 const room = gateway.createRoom('演练群', ['小王'])
 gateway.loginBot()
 await gateway.open()
-const parsed = parseEnv({
-  QUNBOT_PUPPET: 'service',
-  WECHATY_PUPPET_SERVICE_TOKEN: TOKEN,
-  WECHATY_PUPPET_SERVICE_ENDPOINT: gateway.endpoint,
-  WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: 'true',
-  QUNBOT_DATA_DIR: dataDir,
-  QUNBOT_PORT: '0',
-  QUNBOT_MODERATION_DIR: join(dataDir, 'empty'),
-  QUNBOT_SOP_DIR: join(dataDir, 'empty'),
-  QUNBOT_KB_DIR: join(dataDir, 'empty'),
-  QUNBOT_PRIVACY_FILE: join(dataDir, 'none.yaml'),
-  QUNBOT_ANALYTICS_FILE: join(dataDir, 'none.yaml'),
-})
-if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
-const app = await createQunbot({ config: parsed.config, logger: createLogger('silent') })
+const app = await createQunbot({ config: gatewayConfig(gateway, dataDir), logger: createLogger('silent') })
 await app.start()
 await waitFor(() => app.platform.connection().state === 'online', 30_000, 'first login')
 

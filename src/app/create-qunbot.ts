@@ -15,6 +15,7 @@ import { type Db, openDatabase } from '../db/client.js'
 import { createMembershipRepository } from '../db/membership-repository.js'
 import { createFeatures } from '../features/index.js'
 import { createLogger } from '../logging/create-logger.js'
+import { registerSecret } from '../logging/secrets.js'
 import { createChatOutbox } from '../outbox/chat-outbox.js'
 import { WebhookDispatcher } from '../outbox/webhooks/webhook-dispatcher.js'
 import type { SupervisorTimings } from '../platform/connection-supervisor.js'
@@ -100,6 +101,8 @@ export interface Qunbot {
  */
 export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   const { config } = options
+  // Before anything can log it, whichever logger is used.
+  registerSecret(config.puppetService.token)
   const logger = options.logger ?? createLogger(config.logLevel)
   ensureWritableDir(config.dataDir)
   routeLibraryLogs(logger.child({ part: 'wechaty' }))

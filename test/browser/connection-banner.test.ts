@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createQunbot, type Qunbot } from '../../src/app/create-qunbot.js'
-import { parseEnv } from '../../src/config/env.js'
 import { createLogger } from '../../src/logging/create-logger.js'
 import { type OpenBrowser, openBrowser, requireChromium, screenshot } from '../helpers/browser.js'
-import { freePort, TestGateway, waitFor } from '../helpers/grpc-gateway.js'
+import { freePort, gatewayConfig, TestGateway, waitFor } from '../helpers/grpc-gateway.js'
 
 // The banner every console page shows while the account is not online, against a real gRPC
 // gateway: the QR code to scan (drawn from the gateway's payload), then nothing once logged in,
@@ -26,27 +25,12 @@ describe('the connection banner in chromium', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     requireChromium()
     dataDir = mkdtempSync(join(tmpdir(), 'qunbot-banner-'))
-    mkdirSync(join(dataDir, 'empty'))
     gateway = new TestGateway(`127.0.0.1:${await freePort()}`, TOKEN)
     gateway.createRoom('横幅测试群', ['小王'])
     await gateway.open()
-    const parsed = parseEnv({
-      QUNBOT_PUPPET: 'service',
-      WECHATY_PUPPET_SERVICE_TOKEN: TOKEN,
-      WECHATY_PUPPET_SERVICE_ENDPOINT: gateway.endpoint,
-      WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: 'true',
-      QUNBOT_DATA_DIR: dataDir,
-      QUNBOT_ADMIN_TOKEN: ADMIN,
-      QUNBOT_PORT: '0',
-      QUNBOT_MODERATION_DIR: join(dataDir, 'empty'),
-      QUNBOT_SOP_DIR: join(dataDir, 'empty'),
-      QUNBOT_KB_DIR: join(dataDir, 'empty'),
-      QUNBOT_PRIVACY_FILE: join(dataDir, 'none.yaml'),
-      QUNBOT_ANALYTICS_FILE: join(dataDir, 'none.yaml'),
-    })
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
+    const config = gatewayConfig(gateway, dataDir, { QUNBOT_ADMIN_TOKEN: ADMIN })
     app = await createQunbot({
-      config: parsed.config,
+      config,
       logger: createLogger('silent'),
       connectionTimings: {
         initialBackoffMs: 200,

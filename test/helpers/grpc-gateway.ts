@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import * as PUPPET from 'wechaty-puppet'
 import { mock, PuppetMock } from 'wechaty-puppet-mock'
 import { PuppetServer } from 'wechaty-puppet-service'
+import { type AppConfig, parseEnv } from '../../src/config/env.js'
 
 type RoomMock = mock.RoomMock
 type MessageMock = mock.MessageMock
@@ -123,4 +126,34 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 50))
   }
+}
+
+/**
+ * The config of a qunbot that talks to `gateway` (no TLS) from `dataDir`, with no content (no SOP,
+ * FAQ, moderation, privacy or analytics files): what the real-gateway tests and the outage drill
+ * run. `env` adds or overrides variables.
+ */
+export function gatewayConfig(
+  gateway: TestGateway,
+  dataDir: string,
+  env: Record<string, string> = {},
+): AppConfig {
+  const empty = join(dataDir, 'empty')
+  mkdirSync(empty, { recursive: true })
+  const parsed = parseEnv({
+    QUNBOT_PUPPET: 'service',
+    WECHATY_PUPPET_SERVICE_TOKEN: gateway.token,
+    WECHATY_PUPPET_SERVICE_ENDPOINT: gateway.endpoint,
+    WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: 'true',
+    QUNBOT_DATA_DIR: dataDir,
+    QUNBOT_PORT: '0',
+    QUNBOT_MODERATION_DIR: empty,
+    QUNBOT_SOP_DIR: empty,
+    QUNBOT_KB_DIR: empty,
+    QUNBOT_PRIVACY_FILE: join(dataDir, 'none.yaml'),
+    QUNBOT_ANALYTICS_FILE: join(dataDir, 'none.yaml'),
+    ...env,
+  })
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
+  return parsed.config
 }

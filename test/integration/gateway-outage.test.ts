@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createQunbot, type Qunbot } from '../../src/app/create-qunbot.js'
-import { parseEnv } from '../../src/config/env.js'
 import { plainText } from '../../src/core/types.js'
 import { createLogger } from '../../src/logging/create-logger.js'
-import { freePort, TestGateway, waitFor } from '../helpers/grpc-gateway.js'
+import { freePort, gatewayConfig, TestGateway, waitFor } from '../helpers/grpc-gateway.js'
 
 // A real account's path end to end: qunbot's WechatyPlatform with wechaty-puppet-service's
 // client, against wechaty-puppet-service's own PuppetServer (real gRPC on 127.0.0.1) serving a
@@ -61,7 +60,6 @@ describe('a real gRPC gateway that goes away and comes back', () => {
   beforeAll(async () => {
     receiver = await receiveWebhooks()
     dataDir = mkdtempSync(join(tmpdir(), 'qunbot-outage-'))
-    mkdirSync(join(dataDir, 'empty'))
     writeFileSync(
       join(dataDir, 'handoff.yaml'),
       [
@@ -75,28 +73,16 @@ describe('a real gRPC gateway that goes away and comes back', () => {
     gateway = new TestGateway(`127.0.0.1:${port}`, TOKEN)
     room = gateway.createRoom('断线测试群', ['小王', '小李'])
     gateway.loginBot()
-    const parsed = parseEnv({
-      QUNBOT_PUPPET: 'service',
-      WECHATY_PUPPET_SERVICE_TOKEN: TOKEN,
-      WECHATY_PUPPET_SERVICE_ENDPOINT: gateway.endpoint,
-      WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: 'true',
-      QUNBOT_DATA_DIR: dataDir,
+    const config = gatewayConfig(gateway, dataDir, {
       QUNBOT_ADMIN_TOKEN: 'test-admin-token-0123456789',
-      QUNBOT_PORT: '0',
       QUNBOT_HANDOFF_FILE: join(dataDir, 'handoff.yaml'),
-      QUNBOT_MODERATION_DIR: join(dataDir, 'empty'),
-      QUNBOT_PRIVACY_FILE: join(dataDir, 'none.yaml'),
-      QUNBOT_ANALYTICS_FILE: join(dataDir, 'none.yaml'),
-      QUNBOT_SOP_DIR: join(dataDir, 'empty'),
-      QUNBOT_KB_DIR: join(dataDir, 'empty'),
       QUNBOT_SEND_MIN_GAP_MS: '0',
       QUNBOT_SEND_JITTER_MS: '0',
       QUNBOT_OFFLINE_ALERT_MS: '1000',
     })
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
     const logger = createLogger('info', { write: (line: string) => lines.push(line) })
     app = await createQunbot({
-      config: parsed.config,
+      config,
       logger,
       connectionTimings: {
         initialBackoffMs: 200,
@@ -197,8 +183,8 @@ describe('a real gRPC gateway that goes away and comes back', () => {
       expect(types.filter((t) => t === 'bot.offline')).toHaveLength(1)
       expect(types.filter((t) => t === 'bot.online')).toHaveLength(1)
       const online = receiver.hooks.slice(hooksBefore).find((h) => h.type === 'bot.online')
-      const seconds = (online?.body.data as { connection: { offlineSeconds: number } }).connection
-        .offlineSeconds
+      const data = online?.body.data as { connection: { offlineSeconds: number } } | undefined
+      const seconds = data?.connection.offlineSeconds
       expect(seconds).toBeGreaterThanOrEqual(Math.floor(outage.ms / 1000))
     }, 90_000)
   }
