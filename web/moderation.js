@@ -11,6 +11,7 @@ import {
   emptyRow,
   formatTime,
   pad,
+  renderGroupOptions,
   STAFF_KEY,
   showError,
   wireErrorAndToken,
@@ -87,23 +88,7 @@ function visibleActions() {
 }
 
 function renderGroups() {
-  const entries = [...state.groups].sort((a, b) => a[1].localeCompare(b[1], 'zh-CN'))
-  const signature = JSON.stringify(entries)
-  if (signature === state.shown.groups) return
-  state.shown.groups = signature
-  const select = $('group-filter')
-  const selected = select.value
-  const all = el('option', '', '全部群 (all groups)')
-  all.value = ''
-  select.replaceChildren(
-    all,
-    ...entries.map(([id, topic]) => {
-      const option = el('option', '', topic === id ? id : `${topic} (${id})`)
-      option.value = id
-      return option
-    }),
-  )
-  select.value = selected
+  state.shown.groups = renderGroupOptions($('group-filter'), state.groups, state.shown.groups)
 }
 
 function renderStatus() {

@@ -99,3 +99,27 @@ export function emptyRow(body, columns, text) {
   tr.append(td)
   body.append(tr)
 }
+
+/**
+ * Fills a group filter: 全部群 first, then the groups (a Map id -> name) by name, keeping the
+ * current choice. Redraws only when the groups changed; returns what it drew, to pass back next
+ * time as `drawn`.
+ */
+export function renderGroupOptions(select, groups, drawn) {
+  const entries = [...groups].sort((a, b) => a[1].localeCompare(b[1], 'zh-CN'))
+  const signature = JSON.stringify(entries)
+  if (signature === drawn) return drawn
+  const selected = select.value
+  const all = el('option', '', '全部群 (all groups)')
+  all.value = ''
+  select.replaceChildren(
+    all,
+    ...entries.map(([id, topic]) => {
+      const option = el('option', '', topic === id ? id : `${topic} (${id})`)
+      option.value = id
+      return option
+    }),
+  )
+  select.value = selected
+  return signature
+}
