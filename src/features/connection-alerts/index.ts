@@ -36,7 +36,7 @@ export function createConnectionAlertsFeature(
   const minutes = (ms: number) => Math.max(0, Math.round(ms / 6000) / 10)
 
   const publish = (event: string, text: string, status: ConnectionStatus, offlineMs?: number) => {
-    alerts.publish(event, {
+    const ids = alerts.publish(event, {
       text,
       consoleUrl: settings.consoleUrl,
       connection: {
@@ -55,7 +55,7 @@ export function createConnectionAlertsFeature(
         ...(status.qrcode && status.state === 'login_required' ? { qrcode: status.qrcode } : {}),
       },
     })
-    log.info({ event }, 'connection alert queued')
+    if (ids.length > 0) log.info({ event, webhooks: ids.length }, 'connection alert queued')
   }
 
   const armOfflineAlert = (offlineSince: number) => {
