@@ -95,10 +95,10 @@ describe('the connection banner in chromium', { timeout: 90_000 }, () => {
     expect(await page.getByTestId('connection-title').textContent()).toContain('离线')
     // The first cause is the stream closing; the retries that follow find nobody listening, and
     // the banner (polling every 5 s) shows that in words.
-    await page.waitForFunction(
-      `document.querySelector('[data-testid="connection-details"]')?.textContent?.includes('连不上网关')`,
-      undefined,
-      { timeout: 15_000 },
+    await waitFor(
+      async () => ((await page.getByTestId('connection-details').textContent()) ?? '').includes('连不上网关'),
+      15_000,
+      'the banner to show the retry cause',
     )
     await screenshot(page, 'connection-banner-offline')
     expect(errors).toEqual([])
