@@ -272,6 +272,9 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     routes,
     webDir: WEB_DIR,
     rateLimitPerMinute: config.httpRateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    listenHost: config.host,
+    allowedHosts: config.allowedHosts,
   })
 
   let stopping: Promise<void> | undefined

@@ -93,6 +93,16 @@ export const envSchema = z
         return tokens
       }),
     QUNBOT_HTTP_RATE_LIMIT: intFrom('QUNBOT_HTTP_RATE_LIMIT', 1, 1_000_000, 600),
+    QUNBOT_AUTH_FAILURES_PER_MINUTE: intFrom('QUNBOT_AUTH_FAILURES_PER_MINUTE', 1, 10_000, 10),
+    QUNBOT_ALLOWED_HOSTS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      ),
     QUNBOT_SHUTDOWN_DRAIN_MS: intFrom('QUNBOT_SHUTDOWN_DRAIN_MS', 0, 600_000, 10_000),
     QUNBOT_SOP_GRACE_MS: intFrom('QUNBOT_SOP_GRACE_MS', 0, 86_400_000, 600_000),
     QUNBOT_SIM_DOWNTIME_MS: intFrom('QUNBOT_SIM_DOWNTIME_MS', 0, 366 * 86_400_000, 0),
@@ -134,6 +144,8 @@ export const envSchema = z
     reconcileIntervalMs: e.QUNBOT_RECONCILE_INTERVAL_MS,
     staleMessageMs: e.QUNBOT_STALE_MESSAGE_MS,
     httpRateLimitPerMinute: e.QUNBOT_HTTP_RATE_LIMIT,
+    authFailuresPerMinute: e.QUNBOT_AUTH_FAILURES_PER_MINUTE,
+    allowedHosts: e.QUNBOT_ALLOWED_HOSTS,
     shutdownDrainMs: e.QUNBOT_SHUTDOWN_DRAIN_MS,
     scheduleGraceMs: e.QUNBOT_SOP_GRACE_MS,
     simDowntimeMs: e.QUNBOT_SIM_DOWNTIME_MS,

@@ -13,6 +13,7 @@ import type { Logger as PinoLogger } from 'pino'
 import type { z } from 'zod'
 import { HttpError, type RouteAuth, type RouteDefinition } from '../core/route.js'
 import { isValidBearer } from './auth.js'
+import { AuthFailureLimiter } from './auth-failures.js'
 import { describeIssues, type FieldProblem } from './validation.js'
 
 export interface ServerDeps {
@@ -28,6 +29,26 @@ export interface ServerDeps {
   rateLimitPerMinute: number
   /** Default request body limit in bytes. */
   bodyLimit?: number
+  /** Failed token checks one client may make in a minute before it gets 429 (default 10). */
+  authFailuresPerMinute?: number
+  /**
+   * The address the server listens on. On a loopback address, requests must name a loopback host
+   * (or one of `allowedHosts`) in their Host header: a web page on another name that resolves
+   * here (DNS rebinding) gets 421.
+   */
+  listenHost?: string
+  allowedHosts?: string[]
+  /** The clock for the failure windows (tests). */
+  now?: () => number
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+
+/** The host name of a Host header, without the port ("[::1]:8787" -> "[::1]"). */
+function hostName(header: string | undefined): string {
+  const value = (header ?? '').trim().toLowerCase()
+  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1)
+  return value.split(':')[0] ?? ''
 }
 
 /**
@@ -63,23 +84,46 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
+        // qunbot serves plain HTTP (a TLS proxy goes in front): asking the browser to upgrade
+        // would blank the console when it is opened on a LAN address.
+        upgradeInsecureRequests: null,
       },
     },
   })
   await app.register(fastifyRateLimit, { max: deps.rateLimitPerMinute, timeWindow: '1 minute' })
 
+  const failures = new AuthFailureLimiter(deps.authFailuresPerMinute ?? 10, deps.now)
+  const guardHost = deps.listenHost !== undefined && LOOPBACK_HOSTS.has(deps.listenHost)
+  const allowedHosts = new Set([...LOOPBACK_HOSTS, ...(deps.allowedHosts ?? []).map((h) => h.toLowerCase())])
+
   app.addHook('onRequest', async (request, reply) => {
+    if (guardHost && !allowedHosts.has(hostName(request.headers.host))) {
+      return reply.code(421).send({
+        error: 'Misdirected Request',
+        message: 'this server answers only to localhost; add the name you use to QUNBOT_ALLOWED_HOSTS',
+      })
+    }
     // Decide on the matched route, not the raw URL: the router decodes the path, so a check on
     // the URL text would let "/%61pi/..." through. Unmatched paths under /api also need the token.
     const auth = request.routeOptions.config?.auth
     if (auth === 'public') return
     if (auth === undefined && !isApiPath(request.url)) return
+    const client = request.ip
+    const wait = failures.blockedFor(client)
+    if (wait > 0) {
+      return reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(wait / 1000)))
+        .send({ error: 'Too Many Requests', message: 'too many failed token checks; try again later' })
+    }
     const header = request.headers.authorization
     const allowed =
       isValidBearer(header, deps.adminToken) ||
       (auth === 'staff' && (deps.staffTokens ?? []).some((token) => isValidBearer(header, token))) ||
       (auth === 'metrics' && deps.metricsToken !== undefined && isValidBearer(header, deps.metricsToken))
     if (!allowed) {
+      if (failures.fail(client))
+        request.log.warn({ client }, 'too many failed token checks from one client; refusing it for a minute')
       return reply.code(401).send({
         error: 'Unauthorized',
         message:

@@ -16,6 +16,8 @@ export function createTestConfig(env: Record<string, string> = {}): AppConfig {
     QUNBOT_ADMIN_TOKEN: TEST_TOKEN,
     QUNBOT_PORT: '0',
     LOG_LEVEL: 'silent',
+    // Tests that check 401s on every route would trip the token-guessing limit; its own test sets it.
+    QUNBOT_AUTH_FAILURES_PER_MINUTE: '10000',
     // Moderation and privacy stay off unless a test turns them on: their example rules (flood
     // limits, a notice in every new group) would change what other tests see.
     QUNBOT_MODERATION_DIR: join(dataDir, 'no-moderation'),
