@@ -72,6 +72,28 @@ describe('WebhookDispatcher', () => {
     await receiver.close()
   })
 
+  it('never follows a redirect: a 3xx is a failed attempt, recorded with its Location', async () => {
+    const elsewhere = await startReceiver([])
+    const receiver = await startReceiver([{ status: 307, headers: { location: elsewhere.url } }])
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      clock,
+      silentLogger,
+      { backoffMs: [5_000], random: () => 0.5 },
+    )
+    dispatcher.start()
+    const [id] = dispatcher.publish('handoff.opened', { ticket: 3 })
+    await run(dispatcher, 0)
+    expect(receiver.received).toHaveLength(1)
+    expect(elsewhere.received).toHaveLength(0)
+    const [attempt] = outbox.attempts(id ?? '')
+    expect(attempt?.statusCode).toBe(307)
+    expect(attempt?.error).toContain(`redirect to ${elsewhere.url} not followed`)
+    await receiver.close()
+    await elsewhere.close()
+  })
+
   it('retries a 500 on the backoff schedule, then delivers once, logging every attempt', async () => {
     const receiver = await startReceiver([{ status: 500 }, { status: 503 }])
     const dispatcher = new WebhookDispatcher(

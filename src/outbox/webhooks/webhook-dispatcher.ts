@@ -168,11 +168,15 @@ export class WebhookDispatcher {
         },
         body: delivery.body,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        // A redirect would re-post the signed body to wherever the receiver points: never follow.
+        redirect: 'manual',
       })
       status = response.status
       retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now)
       await response.arrayBuffer().catch(() => undefined)
-      if (!response.ok) error = `HTTP ${response.status}`
+      if (status >= 300 && status < 400)
+        error = `HTTP ${status} redirect to ${response.headers.get('location') ?? '(no Location)'} not followed`
+      else if (!response.ok) error = `HTTP ${response.status}`
     } catch (e) {
       error = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
     }
