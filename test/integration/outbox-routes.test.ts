@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OutgoingMessage } from '../../src/core/types.js'
+import type { DeadSend } from '../../src/outbox/chat-outbox.js'
 import { type FailingDeliveries, failDeliveries, makeDeadSend } from '../helpers/dead-sends.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 type SimRoom = { id: string; topic: string; members: { id: string; name: string }[] }
 type Line = { self: boolean; text: string }
-type Item = {
-  id: number
-  roomId: string
-  roomTopic: string | null
-  text: string
-  attempts: number
-  lastError: string | null
-  createdAt: number
-}
+type Item = DeadSend
 
 const PHONE = '13812345678'
 
