@@ -33,8 +33,11 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API; a JSON body gets a content-type, a bodiless POST gets none. Throws ApiError. */
-export async function api(method, path, body) {
+/**
+ * Calls the API; a JSON body gets a content-type, a bodiless POST gets none. Throws ApiError,
+ * except for the statuses in `answers`, whose body is returned like a 2xx's.
+ */
+export async function api(method, path, body, answers = []) {
   const headers = {}
   const token = sessionStorage.getItem(TOKEN_KEY)
   if (token) headers.authorization = `Bearer ${token}`
@@ -56,9 +59,13 @@ export async function api(method, path, body) {
   } catch {
     data = undefined
   }
-  if (!res.ok) throw new ApiError(res.status, data?.message ?? `HTTP ${res.status}`)
+  if (!res.ok && !answers.includes(res.status))
+    throw new ApiError(res.status, data?.message ?? `HTTP ${res.status}`)
   return data
 }
+
+/** The bot's health: a 503 (not connected) is an answer with the reason, not an error. */
+export const health = () => api('GET', '/api/health', undefined, [503])
 
 /** GETs a file (a CSV export) with the token, as a Blob of its exact bytes. Throws ApiError. */
 export async function apiBlob(path) {
@@ -78,7 +85,7 @@ export async function apiBlob(path) {
 }
 
 export const sim = {
-  health: () => api('GET', '/api/health'),
+  health,
   rooms: () => api('GET', '/api/sim/rooms').then((r) => r.rooms),
   createRoom: (topic, members) => api('POST', '/api/sim/rooms', { topic, members }),
   addMember: (roomId, name, silent) =>

@@ -1,7 +1,7 @@
 // The account's connection on every console page: a banner while it is not online (starting,
 // waiting for a QR scan, offline and retrying), with the login QR code to scan right there.
 // Health is public; the QR code needs the admin token (it logs a WeChat account into the bot).
-import { api, takeTokenFromUrl } from './api.js'
+import { api, health as readHealth, takeTokenFromUrl } from './api.js'
 
 const POLL_MS = 5000
 
@@ -83,8 +83,7 @@ async function refresh() {
   ui ??= build()
   let health
   try {
-    const res = await fetch('/api/health', { headers: { accept: 'application/json' } })
-    health = await res.json()
+    health = await readHealth()
   } catch {
     return // The server is away; the page's own error handling says so.
   }
