@@ -84,6 +84,8 @@ export class ConnectionSupervisor {
   private connection: Connection | undefined
   private failures = 0
   private timer: TimerHandle | undefined
+  /** The armed timer is the silence timer (so a sign of life need not re-arm it). */
+  private silenceArmed = false
   private reachTimer: TimerHandle | undefined
   private lastAliveAt = 0
   private probing = false
@@ -146,6 +148,7 @@ export class ConnectionSupervisor {
     this.stopped = true
     this.generation++
     this.timer?.cancel()
+    this.silenceArmed = false
     this.timer = undefined
     this.reachTimer?.cancel()
     this.reachTimer = undefined
@@ -325,9 +328,23 @@ export class ConnectionSupervisor {
       // Connected and not probing: no deadline left to keep.
       this.timer?.cancel()
       this.timer = undefined
+      this.silenceArmed = false
       return
     }
-    this.armTimer(this.timings.probeAfterMs, () => this.probe(generation))
+    // Every message is a sign of life: while the silence timer is armed, noting the time is
+    // enough, and the timer, when it fires, waits again for what is left of the silence.
+    if (this.silenceArmed) return
+    this.armSilence(generation, this.timings.probeAfterMs)
+  }
+
+  private armSilence(generation: number, ms: number): void {
+    this.armTimer(ms, () => {
+      const quietFor = this.clock.now() - this.lastAliveAt
+      if (quietFor < this.timings.probeAfterMs)
+        this.armSilence(generation, this.timings.probeAfterMs - quietFor)
+      else this.probe(generation)
+    })
+    this.silenceArmed = true
   }
 
   private probe(generation: number): void {
@@ -354,6 +371,7 @@ export class ConnectionSupervisor {
   }
 
   private armTimer(ms: number, fn: () => void): void {
+    this.silenceArmed = false
     this.timer?.cancel()
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined
