@@ -8,6 +8,12 @@ export interface WorkloadOptions {
   /** Messages generated in total (warm-up + timed). */
   messages: number
   longPasteChars: number
+  /**
+   * With content bound (the pipeline case): messages that make the bot act, written as members do
+   * (check-ins, poll votes, task answers, points queries, FAQ questions, ads and links, handoff
+   * requests), and members who joined just now (in their newcomer-task period).
+   */
+  actions?: { faqQuestions: readonly string[]; words: readonly string[]; newcomersPerGroup: number }
 }
 
 /** What share of the generated messages carry each feature of interest (counted, not targeted). */
@@ -21,7 +27,21 @@ export interface WorkloadMix {
   meanChars: number
   maxChars: number
   minChars: number
+  /** Messages of each acting kind (bound content only). */
+  acting: Record<ActingKind, number>
 }
+
+const ACTING = [
+  ['checkin', 0.015],
+  ['vote', 0.005],
+  ['task', 0.003],
+  ['points', 0.002],
+  ['faq', 0.007],
+  ['word', 0.002],
+  ['link', 0.002],
+  ['handoff', 0.0005],
+] as const
+export type ActingKind = (typeof ACTING)[number][0]
 
 export interface Workload {
   bot: Member
@@ -30,6 +50,8 @@ export interface Workload {
   /** Unique ids; `sentAt` is 0 and is set by the runner just before delivery. */
   messages: InboundMessage[]
   longPaste: InboundMessage
+  /** Per group, the members who join during setup (bound content only; not in `members`). */
+  newcomers: Map<string, Member[]>
   mix: WorkloadMix
 }
 
@@ -190,6 +212,14 @@ export function createWorkload(options: WorkloadOptions): Workload {
       [...chosen].map((i) => pool[i] as Member),
     )
   }
+  // Newcomers sit near the chatty end of each roster (senders are skewed to low positions), so
+  // their task period is exercised; the platform lists them only once they have joined.
+  const newcomers = new Map<string, Member[]>()
+  const newcomerCount = options.actions?.newcomersPerGroup ?? 0
+  if (newcomerCount > 0) {
+    for (const room of rooms)
+      newcomers.set(room.id, (members.get(room.id) as Member[]).slice(3, 3 + newcomerCount))
+  }
 
   const mix: WorkloadMix = {
     withPhoneNumber: 0,
@@ -201,6 +231,7 @@ export function createWorkload(options: WorkloadOptions): Workload {
     meanChars: 0,
     maxChars: 0,
     minChars: Number.POSITIVE_INFINITY,
+    acting: Object.fromEntries(ACTING.map(([kind]) => [kind, 0])) as Record<ActingKind, number>,
   }
   const messages: InboundMessage[] = []
   let totalChars = 0
@@ -213,6 +244,7 @@ export function createWorkload(options: WorkloadOptions): Workload {
     let text: string
     let mentionIds: string[] = []
     let mentionsBot = false
+    let acting: ActingKind | undefined
     if (kind < 0.002) {
       // "@bot ping": the mention is stripped by the adapter, the ping feature answers.
       text = pick(rand, ['ping', 'ping', 'Ping', ' PING '])
@@ -227,6 +259,9 @@ export function createWorkload(options: WorkloadOptions): Workload {
       mentionIds = [other.id]
       text = `@${other.name} ${chatText(rand, targetLength(rand) - other.name.length - 2)}`
       mix.mentionOthers++
+    } else if (options.actions && (acting = actingKind(rand())) !== undefined) {
+      mix.acting[acting]++
+      ;({ text, mentionsBot } = actingText(rand, acting, options.actions))
     } else {
       const extras: string[] = []
       const e = rand()
@@ -272,7 +307,44 @@ export function createWorkload(options: WorkloadOptions): Workload {
     sentAt: 0,
     self: false,
   }
-  return { bot, rooms, members, messages, longPaste, mix }
+  return { bot, rooms, members, messages, longPaste, newcomers, mix }
+}
+
+function actingKind(r: number): ActingKind | undefined {
+  let upTo = 0
+  for (const [kind, share] of ACTING) {
+    upTo += share
+    if (r < upTo) return kind
+  }
+  return undefined
+}
+
+function actingText(
+  rand: () => number,
+  kind: ActingKind,
+  actions: NonNullable<WorkloadOptions['actions']>,
+): { text: string; mentionsBot: boolean } {
+  switch (kind) {
+    case 'checkin':
+      return { text: pick(rand, ['打卡', '签到', '打卡', '打卡 今天读了 30 页']), mentionsBot: false }
+    case 'vote':
+      return { text: pick(rand, ['1', '2', '3', '4', '5']), mentionsBot: false }
+    case 'task':
+      return {
+        text: pick(rand, ['已读群规', '大家好，我是新来的，自我介绍一下：做产品的，喜欢读历史书']),
+        mentionsBot: false,
+      }
+    case 'points':
+      return { text: '我的积分', mentionsBot: false }
+    case 'faq':
+      return { text: pick(rand, actions.faqQuestions), mentionsBot: rand() < 0.5 }
+    case 'word':
+      return { text: `${chatText(rand, 20)}${pick(rand, actions.words)}`, mentionsBot: false }
+    case 'link':
+      return { text: `${chatText(rand, 15)} https://ads-${digits(rand, 3)}.top/x`, mentionsBot: false }
+    case 'handoff':
+      return { text: pick(rand, ['转人工', '找人工，订单一直不发货']), mentionsBot: false }
+  }
 }
 
 /** A wall of mostly Chinese text (a pasted document) with a few phone numbers spread through it. */
