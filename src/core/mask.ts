@@ -11,20 +11,25 @@ import { maskNumbers } from './mask-numbers.js'
  *
  * Linear in the text: member text is hostile input (issue #12), so nothing here backtracks.
  */
+/** A digit (ASCII or full-width) or an at-sign (ASCII or full-width): nothing to mask without one. */
+const MAY_HOLD_PERSONAL_DATA = /[0-9@\uff10-\uff19\uff20]/
+/** The shortest number masked: a mobile number's 11 digits. */
+const FEWEST_DIGITS = 11
+
 export function maskPersonalData(text: string): string {
-  // Most chat lines hold neither a digit nor an at-sign: one cheap look and they go as they are.
-  let digit = false
+  // Most chat lines hold neither a digit nor an at-sign: one native scan and they go as they are.
+  if (!MAY_HOLD_PERSONAL_DATA.test(text)) return text
+  // Times, prices and dates have fewer digits than any number masked: count before reading runs.
+  let digits = 0
   let at = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c < 0x30) continue
-    if (c <= 0x39 || (c >= 0xff10 && c <= 0xff19)) digit = true
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0xff10 && c <= 0xff19)) digits++
     else if (c === 0x40 || c === 0xff20) at = true
   }
-  if (!digit && !at) return text
   // Numbers first: a user name can start inside a number written just before it
   // ("138 1234 5678abc@qq.com"), and masking the address first would leave the number's start.
-  const numbersMasked = digit ? maskNumbers(text) : text
+  const numbersMasked = digits >= FEWEST_DIGITS ? maskNumbers(text) : text
   return at ? maskEmails(numbersMasked) : numbersMasked
 }
 
