@@ -1,9 +1,14 @@
 import { and, eq, isNull } from 'drizzle-orm'
+import { maskPersonalData } from '../core/mask.js'
 import type { Member, Room } from '../core/types.js'
 import type { Db } from './client.js'
 import { members, rooms } from './schema.js'
 
-/** Rooms and their members as the bot knows them. Every call is synchronous and atomic. */
+/**
+ * Rooms and their members as the bot knows them. Every call is synchronous and atomic. Names and
+ * group names are stored with personal numbers masked (a member may be called 王13812345678);
+ * ids are kept as they are.
+ */
 export function createMembershipRepository(db: Db) {
   const upsertMember = db.$client.prepare(
     `INSERT INTO members (room_id, member_id, name, joined_at, left_at) VALUES (?, ?, ?, ?, NULL)
@@ -12,7 +17,7 @@ export function createMembershipRepository(db: Db) {
   // One transaction and one prepared statement for a whole member list: a group of 500 members
   // is one commit, not 500 (the bench's startup went from ~26 s to under a second for 500 groups).
   const upsertMembers = db.$client.transaction((roomId: string, list: Member[], joinedAt: number | null) => {
-    for (const m of list) upsertMember.run(roomId, m.id, m.name, joinedAt)
+    for (const m of list) upsertMember.run(roomId, m.id, maskPersonalData(m.name), joinedAt)
   })
 
   return {
@@ -43,9 +48,10 @@ export function createMembershipRepository(db: Db) {
     },
 
     upsertRoom(room: Room, now: number): void {
+      const topic = maskPersonalData(room.topic)
       db.insert(rooms)
-        .values({ id: room.id, topic: room.topic, firstSeenAt: now, updatedAt: now })
-        .onConflictDoUpdate({ target: rooms.id, set: { topic: room.topic, updatedAt: now, leftAt: null } })
+        .values({ id: room.id, topic, firstSeenAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: rooms.id, set: { topic, updatedAt: now, leftAt: null } })
         .run()
     },
 

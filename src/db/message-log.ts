@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3'
+import { maskPersonalData } from '../core/mask.js'
 import type { InboundMessage } from '../core/types.js'
 import type { Db } from './client.js'
 
@@ -77,8 +78,10 @@ export class MessageLog {
           ).changes > 0,
       ),
     )
+    // The name is masked here, once per flush, not per message: a member may be named 王13812345678.
     this.writeActivity = sqlite.transaction((rows: Iterable<PendingActivity>) => {
-      for (const a of rows) touchMember.run(a.lastSeenAt, a.count, a.name, a.roomId, a.memberId)
+      for (const a of rows)
+        touchMember.run(a.lastSeenAt, a.count, maskPersonalData(a.name), a.roomId, a.memberId)
     })
   }
 

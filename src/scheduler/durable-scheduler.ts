@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { CalendarJob, ScheduledJob, StateJob } from '../core/jobs.js'
 import type { Logger } from '../core/logger.js'
+import { maskPersonalData } from '../core/mask.js'
 import type { Db } from '../db/client.js'
 
 export type { CalendarJob, ScheduledJob, StateJob } from '../core/jobs.js'
@@ -46,7 +47,8 @@ type DueItem =
   | { kind: 'state'; at: number; entry: StateEntry; repeat: boolean }
 
 const iso = (t: number) => new Date(t).toISOString()
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error))
+/** A failed run's error as stored in job_runs: it can quote what a member wrote, so it is masked. */
+const errorText = (error: unknown) => maskPersonalData(error instanceof Error ? error.message : String(error))
 
 /**
  * Runs calendar jobs (cron, one-off) and state jobs (due times read from stored state) on one

@@ -1,3 +1,4 @@
+import { maskPersonalData } from '../../core/mask.js'
 import type { Db } from '../../db/client.js'
 
 export type TicketStatus = 'open' | 'assigned' | 'waiting_member' | 'resolved' | 'returned_to_bot'
@@ -26,7 +27,13 @@ const COLUMNS = `id, room_id AS roomId, member_id AS memberId, member_name AS me
   rating_asked_at AS ratingAskedAt, rating, first_response_breached_at AS firstResponseBreachedAt,
   resolution_breached_at AS resolutionBreachedAt`
 
-/** Tickets and their audit trail. */
+/** Events whose actor is the member (an id, kept as it is); in every other event it is a staff name. */
+const MEMBER_EVENTS = new Set(['member_message', 'earlier_message', 'opened', 'rating'])
+
+/**
+ * Tickets and their audit trail. Names, reasons and event texts are stored with personal numbers
+ * masked (a member named 王13812345678, a staff name typed into the console); ids are not.
+ */
 export function createTicketRepository(db: Db) {
   const sql = db.$client
   const q = {
@@ -106,11 +113,15 @@ export function createTicketRepository(db: Db) {
       priority: number,
       now: number,
     ): Ticket {
-      const id = Number(q.insert.run(roomId, memberId, memberName, reason, priority, now).lastInsertRowid)
+      const id = Number(
+        q.insert.run(roomId, memberId, maskPersonalData(memberName), maskPersonalData(reason), priority, now)
+          .lastInsertRowid,
+      )
       return this.get(id) as Ticket
     },
     event(ticketId: number, at: number, kind: string, actor: string | null, text: string | null): void {
-      q.event.run(ticketId, at, kind, actor, text)
+      const staff = actor !== null && !MEMBER_EVENTS.has(kind)
+      q.event.run(ticketId, at, kind, staff ? maskPersonalData(actor) : actor, text && maskPersonalData(text))
     },
     events(ticketId: number): { at: number; kind: string; actor: string | null; text: string | null }[] {
       return q.events.all(ticketId) as {
@@ -124,7 +135,7 @@ export function createTicketRepository(db: Db) {
       q.setStatus.run(status, id)
     },
     assign(id: number, assignee: string): void {
-      q.assign.run(assignee, id)
+      q.assign.run(maskPersonalData(assignee), id)
     },
     firstResponse(id: number, at: number): void {
       q.firstResponse.run(at, id)

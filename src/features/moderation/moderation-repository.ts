@@ -1,3 +1,4 @@
+import { maskPersonalData } from '../../core/mask.js'
 import { hashMemberId } from '../../core/member-hash.js'
 import type { Db } from '../../db/client.js'
 
@@ -35,7 +36,11 @@ const ACTION_COLUMNS =
   'id, room_id AS roomId, (SELECT topic FROM rooms WHERE rooms.id = room_id) AS roomTopic, member_id AS memberId, member_name AS memberName, rule, action, evidence, message_id AS messageId, at, undone_at AS undoneAt, undone_by AS undoneBy'
 const COUNTED = VIOLATION_ACTIONS.map((a) => `'${a}'`).join(', ')
 
-/** The moderation log and the ban lists (prepared statements: the log is written on the message path). */
+/**
+ * The moderation log and the ban lists (prepared statements: the log is written on the message
+ * path). Names, reasons and staff names are stored with personal numbers masked; ids are not.
+ * Evidence comes masked (the service masks before it shortens it, so no number is cut in half).
+ */
 export function createModerationRepository(db: Db) {
   const sql = db.$client
   const insert = sql.prepare(
@@ -70,7 +75,7 @@ export function createModerationRepository(db: Db) {
         insert.run(
           row.roomId,
           row.memberId,
-          row.memberName,
+          maskPersonalData(row.memberName),
           row.rule,
           row.action,
           row.evidence,
@@ -87,7 +92,7 @@ export function createModerationRepository(db: Db) {
       return byId.get(id) as ActionRow | undefined
     },
     undo(id: number, at: number, by: string): boolean {
-      return undo.run(at, by, id).changes > 0
+      return undo.run(at, maskPersonalData(by), id).changes > 0
     },
     /** Newest first; filters are optional. */
     list(filter: { roomId?: string; memberId?: string; since?: number; limit: number }): ActionRow[] {
@@ -112,7 +117,14 @@ export function createModerationRepository(db: Db) {
       return banGet.get(list, memberId, hashMemberId(memberId)) as BanRow | undefined
     },
     addBan(row: BanRow): void {
-      banUpsert.run(row.list, row.memberId, row.memberName, row.reason, row.addedBy, row.addedAt)
+      banUpsert.run(
+        row.list,
+        row.memberId,
+        row.memberName === null ? null : maskPersonalData(row.memberName),
+        maskPersonalData(row.reason),
+        maskPersonalData(row.addedBy),
+        row.addedAt,
+      )
     },
     removeBan(list: string, memberId: string): boolean {
       return banDelete.run(list, memberId, hashMemberId(memberId)).changes > 0

@@ -1,3 +1,4 @@
+import { maskPersonalData } from '../../core/mask.js'
 import type { Member } from '../../core/types.js'
 import type { Db } from '../../db/client.js'
 
@@ -20,7 +21,10 @@ export interface PollRow {
   options: string[]
 }
 
-/** SQL of the SOP feature; the engine and the service never write SQL themselves. */
+/**
+ * SQL of the SOP feature; the engine and the service never write SQL themselves. Member names and
+ * points reasons are stored with personal numbers masked (a member may be named 王13812345678).
+ */
 export function createSopRepository(db: Db) {
   const sql = db.$client
   const q = {
@@ -140,7 +144,7 @@ export function createSopRepository(db: Db) {
       return (q.lastWelcome.pluck().get(roomId, memberId) as number | null) ?? undefined
     },
     queueWelcome(roomId: string, member: Member, joinedAt: number, suppressed: boolean): void {
-      q.queueWelcome.run(roomId, member.id, member.name, joinedAt, suppressed ? 1 : 0)
+      q.queueWelcome.run(roomId, member.id, maskPersonalData(member.name), joinedAt, suppressed ? 1 : 0)
     },
     pendingWelcomes(): { roomId: string; id: string; name: string; joinedAt: number }[] {
       return q.pendingWelcomes.all() as { roomId: string; id: string; name: string; joinedAt: number }[]
@@ -156,7 +160,14 @@ export function createSopRepository(db: Db) {
     },
     /** Starts (or restarts) a member's newcomer period with no tasks done. */
     startNewcomer(row: Omit<NewcomerRow, 'status'>): void {
-      q.upsertNewcomer.run(row.roomId, row.memberId, row.name, row.sopName, row.joinedAt, row.expiresAt)
+      q.upsertNewcomer.run(
+        row.roomId,
+        row.memberId,
+        maskPersonalData(row.name),
+        row.sopName,
+        row.joinedAt,
+        row.expiresAt,
+      )
       q.clearNewcomerProgress.run(row.roomId, row.memberId)
       q.clearNewcomerReminders.run(row.roomId, row.memberId)
     },
@@ -228,7 +239,9 @@ export function createSopRepository(db: Db) {
       now: number,
       actor?: string,
     ): void {
-      q.addPoints.run(roomId, memberId, delta, reason, actor ?? null, now)
+      // A reason or staff name typed into the console may hold a phone number.
+      const by = actor === undefined ? null : maskPersonalData(actor)
+      q.addPoints.run(roomId, memberId, delta, maskPersonalData(reason), by, now)
     },
     balance(roomId: string, memberId: string): number {
       return q.balance.get(roomId, memberId) as number
