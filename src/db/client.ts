@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { QunbotError } from '../core/errors.js'
+import { createPrivateFile, makePrivateDir } from '../storage/private-files.js'
 import * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
@@ -17,7 +17,11 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
  * anything else touches it. A failed migration throws QB_DB_MIGRATION with the reason.
  */
 export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true })
+  if (file !== ':memory:') {
+    makePrivateDir(dirname(resolve(file)))
+    // Created private before SQLite opens it; SQLite gives its -wal and -shm the same mode.
+    createPrivateFile(file)
+  }
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('busy_timeout = 5000')
