@@ -97,7 +97,7 @@ describe('data files are readable by their owner only', { timeout: 60_000 }, () 
     expect(modeOf(join(dataDir, 'backups', 'qunbot-20260101-0400.sqlite'))).toBe('0600')
     const reports = lines.filter((l) => String(l.msg).startsWith('data files were readable'))
     expect(reports).toHaveLength(1)
-    const changed = (reports[0]?.changed as { path: string; from: string; to: string }[]).map((c) => [
+    const changed = ((reports[0]?.changed ?? []) as { path: string; from: string; to: string }[]).map((c) => [
       c.path.slice(dataDir.length + 1),
       c.from,
       c.to,
