@@ -122,6 +122,7 @@ export async function writeBackup(
   try {
     await source.backup(temp, { progress: () => options.pagesPerStep })
     chmodSync(temp, PRIVATE_FILE_MODE)
+    toRollbackJournal(temp)
     const check = verifyDatabaseFile(temp)
     if (!check.ok) throw new StorageError(check.reason)
     fsyncFile(temp)
@@ -129,9 +130,26 @@ export async function writeBackup(
     syncDir(dirname(file))
     return { file, bytes: statSync(file).size, counts: check.counts }
   } catch (error) {
-    removeIfThere(temp)
-    removeIfThere(`${temp}-journal`)
+    removeWithCompanions(temp)
     throw error
+  }
+}
+
+const removeWithCompanions = (file: string) => {
+  for (const suffix of ['', '-journal', ...DATABASE_SIDE_FILES]) removeIfThere(file + suffix)
+}
+
+/**
+ * The copy carries the source's WAL flag in its header; a backup must be one self-contained file
+ * that a read-only open leaves untouched, so it is switched to a rollback journal. (qunbot's
+ * openDatabase turns WAL back on when it opens a restored file.)
+ */
+function toRollbackJournal(file: string): void {
+  const db = new Database(file, { fileMustExist: true })
+  try {
+    db.pragma('journal_mode = DELETE')
+  } finally {
+    db.close()
   }
 }
 
@@ -154,14 +172,25 @@ export function restoreDatabase(
   backupFile: string,
   now: number,
 ): { kept: string | undefined; counts: TableCounts } {
-  const check = verifyDatabaseFile(backupFile)
-  if (!check.ok) throw new StorageError(check.reason)
   makePrivateDir(dirname(resolve(dbFile)))
   const temp = `${dbFile}.restore-tmp-${process.pid}`
-  removeIfThere(temp)
+  removeWithCompanions(temp)
+  // Checked on a private copy: the operator's file is only read.
   copyFileSync(backupFile, temp)
   chmodSync(temp, PRIVATE_FILE_MODE)
-  fsyncFile(temp)
+  let check: Verification
+  try {
+    check = verifyDatabaseFile(temp)
+    if (check.ok) toRollbackJournal(temp)
+    fsyncFile(temp)
+  } catch (error) {
+    removeWithCompanions(temp)
+    throw error
+  }
+  if (!check.ok) {
+    removeWithCompanions(temp)
+    throw new StorageError(check.reason)
+  }
 
   let kept: string | undefined
   if (existsSync(dbFile)) {
