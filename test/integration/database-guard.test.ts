@@ -30,10 +30,15 @@ function start(dataDir: string, env: Record<string, string> = {}, args: string[]
     })
     let stdout = ''
     let stderr = ''
+    let stopping = false
     const timer = setTimeout(() => child.kill('SIGKILL'), 50_000)
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d
-      if (/qunbot (控制台|console)/.test(stdout)) child.kill('SIGTERM')
+      // Once: a second signal means "exit now" (code 130).
+      if (!stopping && /qunbot (控制台|console)/.test(stdout)) {
+        stopping = true
+        child.kill('SIGTERM')
+      }
     })
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
     child.on('error', reject)
