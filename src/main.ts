@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { backupCommand, restoreCommand } from './cli/backup-commands.js'
 import { banAddCommand, banListCommand, banRemoveCommand } from './cli/ban-commands.js'
 import { type CliCommand, renderHelp, selectCommand } from './cli/commands.js'
 import { faqAskCommand, faqGapsCommand, faqImportCommand } from './cli/faq-commands.js'
@@ -22,6 +23,8 @@ const commands: CliCommand[] = [
   banListCommand,
   outboxListCommand,
   outboxRetryCommand,
+  backupCommand,
+  restoreCommand,
 ]
 
 async function main(argv: string[]): Promise<number> {

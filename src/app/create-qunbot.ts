@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
@@ -31,6 +31,22 @@ import { WechatyPlatform } from '../platform/wechaty/wechaty-platform.js'
 import { BotRuntime } from '../runtime/bot-runtime.js'
 import { DurableScheduler } from '../scheduler/durable-scheduler.js'
 import { buildServer } from '../server/build-server.js'
+import { createDailyBackup } from '../storage/backup-schedule.js'
+import {
+  DATABASE_FILE,
+  privatePaths,
+  SIM_WORLD_FILE,
+  WECHATY_MEMORY_FILE,
+  WECHATY_MEMORY_NAME,
+} from '../storage/data-dir.js'
+import { guardDatabase } from '../storage/database-guard.js'
+import { acquireInstanceLock } from '../storage/instance-lock.js'
+import {
+  createPrivateFile,
+  makePrivateDir,
+  tightenModes,
+  writePrivateFile,
+} from '../storage/private-files.js'
 import { VERSION } from '../version.js'
 import { resolveAdminToken } from './admin-token.js'
 import { startupMessage } from './app-messages.js'
@@ -58,6 +74,13 @@ export interface QunbotOptions {
   seedWorld?: boolean
   /** The connection supervisor's timings, for tests of real-account outages. */
   connectionTimings?: Partial<SupervisorTimings>
+  /**
+   * Start on an empty database even when it is missing or zero bytes next to a previous run's
+   * files (`qunbot start --fresh`); without it that start stops with QB_DB_LOST.
+   */
+  freshDatabase?: boolean
+  /** The time zone of the daily backup time; the machine's by default. */
+  timeZone?: string
 }
 
 export interface Simulator {
@@ -86,6 +109,8 @@ export interface Qunbot {
   routes: RouteDefinition[]
   /** Present when running with the mock puppet. */
   sim?: Simulator
+  /** The daily automatic backup (undefined with QUNBOT_BACKUP=off); `whenIdle` waits for a run. */
+  dailyBackup: { whenIdle(): Promise<void> } | undefined
   /** Where the platform connects (the gateway's address), for messages. */
   platformTarget: string
   /** Calls `listener` on every change of the account's connection. */
@@ -104,13 +129,27 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   // Before anything can log it, whichever logger is used.
   registerSecret(config.puppetService.token)
   const logger = options.logger ?? createLogger(config.logLevel)
+  const storageLog = logger.child({ part: 'storage' })
   ensureWritableDir(config.dataDir)
+  // Before anything in the data dir is created: a lost database is not a first start.
+  const dbState = guardDatabase(config.dataDir, config.backup.dir, options.freshDatabase ?? false)
+  if (dbState.kind === 'empty' || dbState.kind === 'missing')
+    storageLog.warn({ database: dbState.database }, 'starting on an empty database on purpose (--fresh)')
+  const lock = acquireInstanceLock(config.dataDir, Date.now())
+  if (lock.previous)
+    storageLog.warn(
+      { pid: lock.previous.pid, since: lock.previous.startedAt },
+      'the data dir lock named another live process; taken over (two instances on one data dir would send everything twice)',
+    )
+  restrictDataFiles(config.dataDir, config.backup.dir, storageLog)
   routeLibraryLogs(logger.child({ part: 'wechaty' }))
   const { token: adminToken, generated } = resolveAdminToken(config.dataDir, config.adminToken)
-  const db = openDatabase(join(config.dataDir, 'qunbot.sqlite'))
+  const db = openDatabase(join(config.dataDir, DATABASE_FILE))
 
   const isSim = config.puppet === 'mock'
-  const snapshotFile = join(config.dataDir, 'sim-world.json')
+  // Wechaty writes its session with the default mode; created private first, it stays private.
+  if (!isSim) createPrivateFile(join(config.dataDir, WECHATY_MEMORY_FILE), '{}')
+  const snapshotFile = join(config.dataDir, SIM_WORLD_FILE)
   const snapshot = isSim ? readSnapshot(snapshotFile) : undefined
   const seed =
     isSim && !snapshot ? loadYamlFile(simWorldFile(config.simWorldFile), simWorldSchema) : undefined
@@ -127,7 +166,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
           config.puppetService,
           logger.child({ part: 'wechaty' }),
         ),
-    ...(world ? {} : { memoryName: join(config.dataDir, 'wechaty') }),
+    ...(world ? {} : { memoryName: join(config.dataDir, WECHATY_MEMORY_NAME) }),
     log: logger.child({ part: 'wechaty' }),
     clock,
     // The simulator's world never fails and its clock jumps: no probes, no start deadline.
@@ -148,12 +187,13 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     graceMs: config.scheduleGraceMs,
   })
   const membershipRepo = createMembershipRepository(db)
+  const jobs = new JobBoard(scheduler)
   const features = createFeatures({
     clock,
     log: logger,
     sender,
     db,
-    jobs: new JobBoard(scheduler),
+    jobs,
     directory: {
       rooms: () => membershipRepo.listRooms(),
       activeMembers: (roomId) => membershipRepo.activeMembers(roomId),
@@ -217,6 +257,20 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     // The whole pipeline only: timing every stage would add about a quarter to each message's time.
     onMessageTime: metrics.messageTime,
   })
+
+  const dailyBackup = config.backup.enabled
+    ? createDailyBackup(
+        db.$client,
+        {
+          dir: config.backup.dir,
+          time: config.backup.time,
+          keep: config.backup.keep,
+          timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+        },
+        storageLog,
+        (outcome) => metrics.backup(outcome.ok ? 'ok' : 'failed', outcome.at),
+      )
+    : undefined
 
   let sim: Simulator | undefined
   if (world) {
@@ -293,6 +347,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     features,
     routes,
     ...(sim ? { sim } : {}),
+    dailyBackup,
     platformTarget: platform.supervisor.target,
     onConnection: (listener) => platform.supervisor.onChange(listener),
     async start() {
@@ -306,6 +361,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
           await sim.settle()
         }
       }
+      if (dailyBackup) jobs.setJobs('storage', [dailyBackup.job])
       // After login: missed runs found now are sent (or held until login) in order.
       await scheduler.start()
       if (sim) await sim.settle()
@@ -326,7 +382,10 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
         await runtime.stop()
         await platform.stop().catch((error) => logger.warn({ err: error }, 'platform did not stop cleanly'))
         if (world) writeSnapshot(snapshotFile, world.snapshot())
+        // A backup in progress finishes first: it reads through this connection.
+        await dailyBackup?.whenIdle()
         db.$client.close()
+        lock.release()
       })()
       return stopping
     },
@@ -338,7 +397,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
 function ensureWritableDir(dir: string): void {
   const probe = join(dir, '.write-test')
   try {
-    mkdirSync(dir, { recursive: true })
+    makePrivateDir(dir)
     writeFileSync(probe, '')
     unlinkSync(probe)
   } catch (error) {
@@ -363,8 +422,18 @@ function readSnapshot(file: string): SimSnapshot | undefined {
 
 /** Written to a temp file and renamed, so a crash mid-write never leaves half a snapshot. */
 function writeSnapshot(file: string, snapshot: SimSnapshot): void {
-  writeFileSync(`${file}.tmp`, JSON.stringify(snapshot))
-  renameSync(`${file}.tmp`, file)
+  writePrivateFile(file, JSON.stringify(snapshot), { durable: false })
+}
+
+/**
+ * Files of earlier versions (or copied in) may be readable by group and others: the data dir,
+ * database, token, session, world and backups become the owner's only, logged once.
+ */
+function restrictDataFiles(dataDir: string, backupDir: string, log: PinoLogger): void {
+  const { changed, problems } = tightenModes(privatePaths(dataDir, backupDir))
+  if (changed.length > 0)
+    log.warn({ changed }, 'data files were readable by other users; now readable by the owner only')
+  if (problems.length > 0) log.warn({ problems }, 'could not make these data files private')
 }
 
 /**

@@ -29,6 +29,8 @@ export interface QunbotMetrics {
   sends: SendObserver
   /** For `WebhookDispatcher.observe`. */
   webhooks: WebhookObserver
+  /** For the daily automatic backup: one per run, with its (fire) time. */
+  backup(outcome: 'ok' | 'failed', atMs: number): void
   /** Makes an endpoint's series exist at 0 before its first attempt, so alerts see the first one. */
   declareWebhookEndpoint(name: string): void
   contentType: string
@@ -154,6 +156,19 @@ export function createMetrics(source: MetricsSource): QunbotMetrics {
     registers,
   })
 
+  const backups = new Counter({
+    name: 'qunbot_backups_total',
+    help: 'Daily automatic backups by outcome: ok (written and verified), failed (logged; tried again the next day)',
+    labelNames: ['outcome'],
+    registers,
+  })
+  for (const outcome of ['ok', 'failed']) backups.inc({ outcome }, 0)
+  const lastBackup = new Gauge({
+    name: 'qunbot_last_backup_timestamp_seconds',
+    help: 'When the last successful automatic backup was taken, in Unix seconds (0 before the first in this process)',
+    registers,
+  })
+
   const loginState: Gauge<'state'> = new Gauge({
     name: 'qunbot_login_state',
     help: 'Login state of the account: 1 for the current state, 0 for the others',
@@ -228,6 +243,10 @@ export function createMetrics(source: MetricsSource): QunbotMetrics {
       pacingWait: (ms) => pacing.observe(ms / 1000),
     },
     webhooks: (report) => webhooks.inc({ endpoint: report.endpoint, outcome: report.outcome }),
+    backup(outcome, atMs) {
+      backups.inc({ outcome })
+      if (outcome === 'ok') lastBackup.set(atMs / 1000)
+    },
     declareWebhookEndpoint(endpoint) {
       for (const outcome of WEBHOOK_OUTCOMES) webhooks.inc({ endpoint, outcome }, 0)
     },

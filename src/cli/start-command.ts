@@ -1,9 +1,11 @@
+import { parseArgs } from 'node:util'
 import type { Qunbot } from '../app/create-qunbot.js'
 import { QR_LIFETIME_MS, renderTerminalQr } from '../app/login-qr.js'
 import { parseEnv } from '../config/env.js'
 import { QunbotError } from '../core/errors.js'
 import type { ConnectionStatus } from '../core/types.js'
 import { guardProcessOutput, registerSecret } from '../logging/secrets.js'
+import { storageMessage } from '../storage/storage-messages.js'
 import type { CliCommand } from './commands.js'
 import { loadDotEnv } from './environment.js'
 import { installSignalHandlers } from './signals.js'
@@ -12,9 +14,18 @@ import { startMessage } from './start-messages.js'
 /** `qunbot start`: validate config, migrate, start the bot and the console, stop gracefully. */
 export const startCommand: CliCommand = {
   name: ['start'],
-  usage: 'start',
-  summary: 'run the bot and the operator console (simulator unless a puppet token is set)',
-  async run() {
+  usage: 'start [--fresh]',
+  summary:
+    'run the bot and the operator console (simulator unless a puppet token is set); --fresh: on an empty database even when a previous run left data',
+  async run(args) {
+    let fresh = false
+    try {
+      fresh = parseArgs({ args, options: { fresh: { type: 'boolean', default: false } } }).values.fresh
+    } catch {
+      loadDotEnv()
+      console.error(storageMessage('start_usage'))
+      return 2
+    }
     loadDotEnv()
     // Before anything can print it: the puppet token never reaches the terminal or a log.
     registerSecret(process.env.WECHATY_PUPPET_SERVICE_TOKEN)
@@ -31,7 +42,7 @@ export const startCommand: CliCommand = {
     const { createQunbot } = await import('../app/create-qunbot.js')
     let app: Qunbot
     try {
-      app = await createQunbot({ config, seedWorld: true })
+      app = await createQunbot({ config, seedWorld: true, freshDatabase: fresh })
     } catch (error) {
       if (error instanceof QunbotError) {
         console.error(`qunbot: ${error.code}: ${error.message}`)

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { z } from 'zod'
 import { connectionMessage } from '../platform/connection-messages.js'
 
@@ -109,6 +110,24 @@ export const envSchema = z
     QUNBOT_RECONNECT_MAX_MS: intFrom('QUNBOT_RECONNECT_MAX_MS', 1000, 3_600_000, 30_000),
     QUNBOT_OFFLINE_ALERT_MS: intFrom('QUNBOT_OFFLINE_ALERT_MS', 0, 86_400_000, 120_000),
     QUNBOT_LANG: z.enum(['zh', 'en']).default('zh'),
+    QUNBOT_BACKUP: boolFrom('QUNBOT_BACKUP', true),
+    QUNBOT_BACKUP_DIR: optionalText,
+    QUNBOT_BACKUP_TIME: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return '04:00'
+        const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(v.trim())
+        if (!m) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `QUNBOT_BACKUP_TIME must be a local time of day as HH:MM (00:00 to 23:59), got "${v}"`,
+          })
+          return z.NEVER
+        }
+        return `${m[1]?.padStart(2, '0')}:${m[2]}`
+      }),
+    QUNBOT_BACKUP_KEEP: intFrom('QUNBOT_BACKUP_KEEP', 1, 3650, 7),
     QUNBOT_OPERATORS_GROUP: optionalText,
   })
   .transform((e) => ({
@@ -152,6 +171,12 @@ export const envSchema = z
     reconnectMaxMs: e.QUNBOT_RECONNECT_MAX_MS,
     offlineAlertMs: e.QUNBOT_OFFLINE_ALERT_MS,
     lang: e.QUNBOT_LANG,
+    backup: {
+      enabled: e.QUNBOT_BACKUP,
+      dir: e.QUNBOT_BACKUP_DIR ?? join(e.QUNBOT_DATA_DIR, 'backups'),
+      time: e.QUNBOT_BACKUP_TIME,
+      keep: e.QUNBOT_BACKUP_KEEP,
+    },
     operatorsGroup: e.QUNBOT_OPERATORS_GROUP,
   }))
   .superRefine((c, ctx) => {

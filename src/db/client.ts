@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { QunbotError } from '../core/errors.js'
+import { createPrivateFile, makePrivateDir } from '../storage/private-files.js'
 import * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
@@ -17,11 +17,18 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
  * anything else touches it. A failed migration throws QB_DB_MIGRATION with the reason.
  */
 export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true })
+  if (file !== ':memory:') {
+    makePrivateDir(dirname(resolve(file)))
+    // Created private before SQLite opens it; SQLite gives its -wal and -shm the same mode.
+    createPrivateFile(file)
+  }
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
+  // Deleted rows are overwritten with zeros, in their pages and in freed pages: an erased member
+  // (or a purged message) must not stay readable in the file. Costs a memset per deleted cell.
+  sqlite.pragma('secure_delete = ON')
   // FULL: a commit that reported success survives power loss, which the outbox promises.
   sqlite.pragma('synchronous = FULL')
   // A 64 MiB page cache and fewer automatic checkpoints: the bench showed group commits spending
@@ -41,4 +48,15 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('analysis_limit = 400')
   sqlite.pragma('optimize = 0x10002')
   return db
+}
+
+/**
+ * Copies the write-ahead log into the database and truncates it to zero bytes, so the older page
+ * versions it held (rows as they were before an erasure) are gone from disk. Returns false when a
+ * reader in another process kept it from completing; the log is then truncated at a later
+ * checkpoint.
+ */
+export function truncateWal(sqlite: Database.Database): boolean {
+  const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
+  return result?.busy === 0
 }

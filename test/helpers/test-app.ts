@@ -24,6 +24,8 @@ export function createTestConfig(env: Record<string, string> = {}): AppConfig {
     QUNBOT_PRIVACY_FILE: join(dataDir, 'no-privacy.yaml'),
     // Analytics still records (default time zone); the weekly report stays off.
     QUNBOT_ANALYTICS_FILE: join(dataDir, 'no-analytics.yaml'),
+    // Daily backups would run in every test that moves the simulated clock over 04:00.
+    QUNBOT_BACKUP: 'off',
     ...env,
   })
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'))

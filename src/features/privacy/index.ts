@@ -2,6 +2,7 @@ import { loadYamlFileOrDefaults } from '../../config/load-yaml.js'
 import type { Feature, FeatureDeps } from '../../core/feature.js'
 import { renderTemplate } from '../../core/template.js'
 import type { OutgoingMessage, Room } from '../../core/types.js'
+import { truncateWal } from '../../db/client.js'
 import { cronSchedule } from '../../scheduler/calendar.js'
 import { createMemberRights } from './member-rights.js'
 import { createPrivacyRoutes } from './privacy-routes.js'
@@ -69,6 +70,8 @@ export function createPrivacyFeature(deps: FeatureDeps): Feature & { notice: Pri
           schedule: cronSchedule(`${minute} ${hour} * * *`, config.retention.timezone),
           run: (fireTime) => {
             const counts = purgeExpired(deps.db, fireTime, config.retention)
+            // As after an erasure: the purged rows' older page versions leave the write-ahead log.
+            truncateWal(deps.db.$client)
             log.info({ purged: counts }, 'retention purge done')
           },
         },

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3'
 import type { Clock } from '../../core/clock.js'
 import type { Logger } from '../../core/logger.js'
 import { hashMemberId } from '../../core/member-hash.js'
-import type { Db } from '../../db/client.js'
+import { type Db, truncateWal } from '../../db/client.js'
 
 /**
  * A table holding rows about members: how a member's rows are found, and what erasure does with
@@ -362,10 +362,18 @@ export function createMemberRights(
         }
       })
       const report = run()
-      if (report)
-        log.info(
-          { memberId, anonymousId, actor, deleted: report.deleted, anonymised: report.anonymised },
-          'member data erased',
+      if (!report) return report
+      // secure_delete zeroes the rows in the new page versions; the older ones, with the member's
+      // data, are still frames of the write-ahead log until it is checkpointed and truncated.
+      const walTruncated = truncateWal(sqlite)
+      log.info(
+        { memberId, anonymousId, actor, deleted: report.deleted, anonymised: report.anonymised },
+        'member data erased',
+      )
+      if (!walTruncated)
+        log.warn(
+          { memberId },
+          'another process was reading the database: the erased rows stay in the write-ahead log until its next checkpoint',
         )
       return report
     },
