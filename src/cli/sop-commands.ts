@@ -78,7 +78,7 @@ export const sopPreviewCommand: CliCommand = {
     const group = values.group ?? '<群名>'
     if (values.group && sop.match.topic && !sop.match.topic.test(values.group)) {
       console.log(
-        `note: a group named "${values.group}" does not match this SOP's topic pattern ${sop.match.topic}`,
+        `note: a group named "${values.group}" does not match this SOP's topic pattern /${sop.match.topic.source}/`,
       )
     }
     const start = DateTime.fromMillis(from, { zone: sop.timezone }).toFormat('yyyy-MM-dd HH:mm')

@@ -6,9 +6,26 @@ export function normalizeText(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()
 }
 
-const EDGE_PUNCTUATION = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu
+const LEADING_EDGE = /^[\s\p{P}\p{S}]+/u
+const EDGE_CHARACTER = /^[\s\p{P}\p{S}]$/u
 
 /** normalizeText, and punctuation, symbols and emoji removed from both ends ("打卡！！👍" -> "打卡"). */
 export function normalizeCommand(text: string): string {
-  return normalizeText(text).replace(EDGE_PUNCTUATION, '')
+  const folded = normalizeText(text)
+  const start = LEADING_EDGE.exec(folded)?.[0].length ?? 0
+  // The tail is walked back by hand rather than matched with /[\s\p{P}\p{S}]+$/: that pattern
+  // restarts at every symbol of "a ! ! ! ... a" and costs seconds on a 60,000-character message.
+  let end = folded.length
+  while (end > start) {
+    const width = end - start >= 2 && isSurrogatePair(folded, end - 2) ? 2 : 1
+    if (!EDGE_CHARACTER.test(folded.slice(end - width, end))) break
+    end -= width
+  }
+  return folded.slice(start, end)
+}
+
+function isSurrogatePair(text: string, at: number): boolean {
+  const high = text.charCodeAt(at)
+  const low = text.charCodeAt(at + 1)
+  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff
 }

@@ -75,7 +75,11 @@ function splitByCharacters(text: string, maxBytes: number): string[] {
 
 function trimTrailingNewline(parts: MessagePart[]): void {
   const last = parts[parts.length - 1]
-  if (typeof last === 'string' && last.endsWith('\n')) parts[parts.length - 1] = last.replace(/\n+$/, '')
+  if (typeof last !== 'string' || !last.endsWith('\n')) return
+  // A loop, not /\n+$/: that pattern restarts at every line break of a run followed by text.
+  let end = last.length
+  while (end > 0 && last[end - 1] === '\n') end--
+  parts[parts.length - 1] = last.slice(0, end)
 }
 
 /** UTF-8 size of a chunk as sent, counting each mention at its reserved size. */

@@ -1,14 +1,29 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Webhook } from 'standardwebhooks'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createQunbot } from '../../src/app/create-qunbot.js'
+import { contentMessage } from '../../src/config/content-messages.js'
+import { createLogger } from '../../src/logging/create-logger.js'
 import { signedHeaders, verify } from '../../src/outbox/webhooks/standard-webhooks.js'
 import type { WebhookDispatcher } from '../../src/outbox/webhooks/webhook-dispatcher.js'
-import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { createTestConfig, startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLXF1bmJvdC1oYW5kb2Zm'
+const OTHER_SECRET = `whsec_${Buffer.from('another-secret-of-24-bytes!').toString('base64')}`
+
+/** The official library's verify reads the system clock: run it at the app's (manual) time. */
+function officialVerify(secret: string, now: number, body: string, headers: IncomingHttpHeaders): unknown {
+  vi.useFakeTimers({ toFake: ['Date'], now })
+  try {
+    return new Webhook(secret).verify(body, headers as Record<string, string>)
+  } finally {
+    vi.useRealTimers()
+  }
+}
 type Line = { fromName: string; text: string; self: boolean }
 type Delivery = { headers: IncomingHttpHeaders; body: string; url: string }
 
@@ -60,7 +75,12 @@ describe('handoff through the simulator', () => {
         `  secrets: ["${SECRET}"]`,
         'webhooks:',
         `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"] }`,
-        ...['wecom', 'feishu', 'dingtalk', 'slack'].map(
+        // Chat robots check no signature: two of them are configured without a secret.
+        ...['wecom', 'feishu'].map(
+          (f) =>
+            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", events: [handoff.opened], format: ${f} }`,
+        ),
+        ...['dingtalk', 'slack'].map(
           (f) =>
             `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", secret: "${SECRET}", events: [handoff.opened], format: ${f} }`,
         ),
@@ -108,6 +128,18 @@ describe('handoff through the simulator', () => {
     expect(verify(opened?.headers ?? {}, opened?.body ?? '', [SECRET], app.clock.now())).toMatchObject({
       ok: true,
     })
+    // What the receiver's own code would run: the official Standard Webhooks library.
+    expect(officialVerify(SECRET, app.clock.now(), opened?.body ?? '', opened?.headers ?? {})).toMatchObject({
+      type: 'handoff.opened',
+    })
+    // The robots without a secret get no signature; those with one are signed like any endpoint.
+    const signature = (f: string) => deliveries.find((d) => d.url === `/${f}`)?.headers['webhook-signature']
+    expect(['wecom', 'feishu', 'dingtalk', 'slack'].map((f) => signature(f) !== undefined)).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ])
   })
 
   it('does not auto-answer the member while the ticket is open, and forwards the message to staff', async () => {
@@ -170,10 +202,19 @@ describe('handoff through the simulator', () => {
         headers: { 'content-type': 'application/json', ...headers },
         payload,
       })
-    const signed = signedHeaders(SECRET, 'msg_inbound_1', now, body)
+    // Signed by the official library, as a staff system would.
+    const officialHeaders = (secret: string, id: string, seconds: number) => ({
+      'webhook-id': id,
+      'webhook-timestamp': String(seconds),
+      'webhook-signature': new Webhook(secret).sign(id, new Date(seconds * 1000), body),
+    })
+    const signed = officialHeaders(SECRET, 'msg_inbound_1', now)
+    expect(signed['webhook-signature']).toBe(
+      signedHeaders(SECRET, 'msg_inbound_1', now, body)['webhook-signature'],
+    )
     expect((await post(signed, body.replace('最新版', '旧版'))).statusCode).toBe(401)
-    expect((await post(signedHeaders(SECRET, 'msg_inbound_2', now - 600, body))).statusCode).toBe(401)
-    expect((await post(signedHeaders('whsec_b3RoZXI=', 'msg_inbound_3', now, body))).statusCode).toBe(401)
+    expect((await post(officialHeaders(SECRET, 'msg_inbound_2', now - 600))).statusCode).toBe(401)
+    expect((await post(officialHeaders(OTHER_SECRET, 'msg_inbound_3', now))).statusCode).toBe(401)
     const accepted = await post(signed)
     expect(accepted.statusCode).toBe(200)
     const replay = await post(signed)
@@ -200,5 +241,39 @@ describe('handoff through the simulator', () => {
   it('answers a malformed staff call with 400 and an unknown ticket with 404', async () => {
     expect((await app.api('POST', '/api/handoff/tickets/999/reply', { text: 'x' })).status).toBe(404)
     expect((await app.api('POST', '/api/handoff/tickets/1/reply', { words: 'x' })).status).toBe(400)
+  })
+
+  // Last: it rewrites the file the running app was started with.
+  it('refuses an edited handoff.yaml with a bad secret at file:line:col; the running bot keeps the last good one', async () => {
+    const file = join(dir, 'handoff.yaml')
+    const good = readFileSync(file, 'utf8')
+    // whsec_!!!! decoded to an empty HMAC key before: anyone could sign inbound replies with it.
+    const bad = good.replace(`  secrets: ["${SECRET}"]`, '  secrets: ["whsec_!!!!"]')
+    expect(bad).not.toBe(good)
+    writeFileSync(file, bad)
+    const lines = bad.split('\n')
+    const line = lines.findIndex((l) => l.includes('whsec_!!!!')) + 1
+    const column = (lines[line - 1] ?? '').indexOf('"whsec_!!!!"') + 1
+    const config = createTestConfig({ QUNBOT_HANDOFF_FILE: file })
+    await expect(createQunbot({ config, logger: createLogger('silent') })).rejects.toMatchObject({
+      code: 'QB_CONTENT_INVALID',
+      message: `${file}:${line}:${column} inbound.secrets.0: ${contentMessage('secret_base64')}`,
+    })
+    rmSync(config.dataDir, { recursive: true, force: true })
+
+    // The running bot still checks inbound calls with the secret it started with.
+    await say('转人工，还是打不开')
+    const [ticket] = (await app.api('GET', '/api/handoff/tickets?status=open')).body.tickets
+    const body = JSON.stringify({ action: 'reply', ticketId: ticket.id, text: '已处理', staff: '工单系统' })
+    const now = Math.floor(app.clock.now() / 1000)
+    const post = (secret: string, id: string) =>
+      app.server.inject({
+        method: 'POST',
+        url: '/api/handoff/inbound',
+        headers: { 'content-type': 'application/json', ...signedHeaders(secret, id, now, body) },
+        payload: body,
+      })
+    expect((await post(OTHER_SECRET, 'msg_after_edit_1')).statusCode).toBe(401)
+    expect((await post(SECRET, 'msg_after_edit_2')).statusCode).toBe(200)
   })
 })

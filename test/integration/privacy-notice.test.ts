@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { createQunbot } from '../../src/app/create-qunbot.js'
+import { contentMessage } from '../../src/config/content-messages.js'
+import { TEXT_LIMITS } from '../../src/config/content-schema.js'
 import { parseDuration } from '../../src/core/duration.js'
-import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { createLogger } from '../../src/logging/create-logger.js'
+import { createTestConfig, startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const root = new URL('../..', import.meta.url).pathname
 const PRIVACY_FILE = join(root, 'privacy.yaml')
@@ -169,6 +173,51 @@ describe('the privacy notice switched off', () => {
       expect(welcome).not.toContain('隐私说明')
       expect(welcome).not.toContain('保存 30 天')
       expect(await h.notices(roomId)).toHaveLength(1)
+    } finally {
+      await app.close()
+    }
+  })
+})
+
+describe('an oversized privacy notice', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qunbot-privacy-size-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('is refused at file:line:col, and the running bot keeps posting the previous notice', async () => {
+    const file = join(dir, 'privacy.yaml')
+    writeFileSync(file, privacyText)
+    const app = await startTestApp({ QUNBOT_PRIVACY_FILE: file, QUNBOT_SEND_JITTER_MS: '0' })
+    try {
+      // 100,000 characters: accepted before and queued as 150 chat messages in every new group.
+      const length = 100_000
+      writeFileSync(file, `notice:\n  text: "${'隐'.repeat(length)}"\n`)
+      const config = createTestConfig({ QUNBOT_PRIVACY_FILE: file })
+      await expect(createQunbot({ config, logger: createLogger('silent') })).rejects.toMatchObject({
+        code: 'QB_CONTENT_INVALID',
+        message: `${file}:2:9 notice.text: ${contentMessage('text_too_long', { length, max: TEXT_LIMITS.long })}`,
+      })
+      rmSync(config.dataDir, { recursive: true, force: true })
+
+      const h = helpers(() => app)
+      const roomId = await h.createGroup('隐私大小测试群', ['群主小王'])
+      expect(await h.notices(roomId)).toEqual([NOTICE])
+    } finally {
+      await app.close()
+    }
+  })
+
+  it(`is accepted up to ${TEXT_LIMITS.long} characters`, async () => {
+    const file = join(dir, 'at-limit.yaml')
+    const text = `【隐私说明】${'隐'.repeat(TEXT_LIMITS.long - 6)}`
+    writeFileSync(file, `notice:\n  text: "${text}"\n`)
+    const app = await startTestApp({ QUNBOT_PRIVACY_FILE: file, QUNBOT_SEND_JITTER_MS: '0' })
+    try {
+      const h = helpers(() => app)
+      const roomId = await h.createGroup('隐私上限测试群', ['群主小王'])
+      // 6,000 bytes of Chinese: the outbox sends it as four chat messages of at most 2,000 bytes.
+      const lines = await h.botLines(roomId)
+      expect(lines.join('')).toBe(text)
+      expect(lines).toHaveLength(4)
     } finally {
       await app.close()
     }

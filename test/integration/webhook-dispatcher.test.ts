@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Webhook } from 'standardwebhooks'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ManualClock } from '../../src/core/clock.js'
 import { silentLogger } from '../../src/core/logger.js'
 import { type Db, openDatabase } from '../../src/db/client.js'
@@ -69,6 +70,36 @@ describe('WebhookDispatcher', () => {
       ok: false,
     })
     expect(JSON.parse(got.body)).toMatchObject({ type: 'handoff.opened', data: { ticket: 1 } })
+    // The official library accepts it too (its timestamp check reads the system clock).
+    vi.useFakeTimers({ toFake: ['Date'], now: clock.now() })
+    try {
+      const official = new Webhook(SECRET)
+      expect(official.verify(got.body, got.headers as Record<string, string>)).toMatchObject({
+        type: 'handoff.opened',
+        data: { ticket: 1 },
+      })
+      expect(() =>
+        official.verify(got.body.replace('1', '2'), got.headers as Record<string, string>),
+      ).toThrow('No matching signature found')
+    } finally {
+      vi.useRealTimers()
+    }
+    await receiver.close()
+  })
+
+  it('sends a chat-robot endpoint without a secret no signature headers', async () => {
+    const receiver = await startReceiver([])
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'wecom', url: receiver.url, events: ['*'], format: 'wecom' }],
+      clock,
+      silentLogger,
+    )
+    dispatcher.start()
+    dispatcher.publish('handoff.opened', { ticket: 1 })
+    await run(dispatcher, 0)
+    expect(receiver.received).toHaveLength(1)
+    expect(receiver.received[0]?.headers['webhook-signature']).toBeUndefined()
     await receiver.close()
   })
 

@@ -227,6 +227,22 @@ describe('RuleBook', () => {
       })
     })
 
+    it('rejects a lookahead in match.topic at the pattern (RE2 cannot run it)', () => {
+      const text = RULES.replace('match: { topic: "^读书会" }', 'match: { topic: "^读书会(?!旧)" }')
+      rejects(text, {
+        ...at(text, '"^读书会(?!'),
+        message: /^profiles\.1\.match\.topic: 正则表达式第 5 个字符处的环视 \(\?! 不受支持/,
+      })
+    })
+
+    it('rejects a reason over 100 characters at the reason', () => {
+      const text = RULES.replace('flood: 勿刷屏', `flood: ${'勿'.repeat(101)}`)
+      rejects(text, {
+        ...at(text, '勿'.repeat(101)),
+        message: /^profiles\.0\.texts\.reasons\.flood: 文字太长：101 字，这里最多 100 字$/,
+      })
+    })
+
     it('rejects a missing word file at its name', () => {
       const text = RULES.replace('[words/ads.txt, words/abuse.txt]', '[words/ads.txt, words/missing.txt]')
       rejects(text, {

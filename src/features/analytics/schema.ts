@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { templateField } from '../../config/content-schema.js'
+import { longTemplateField, templateField, textField } from '../../config/content-schema.js'
 import { isValidTimeZone, validateCron } from '../../scheduler/calendar.js'
 
 /** `analytics.yaml`: the time zone days are counted in, and the weekly report. */
@@ -21,7 +21,7 @@ export const analyticsConfigSchema = z.strictObject({
       /** Also send it to the webhook endpoints of handoff.yaml (event analytics.weekly_report). */
       webhook: z.boolean().default(false),
       /** The report. Every figure has its own variable; `{changes}` lists week-over-week changes. */
-      text: templateField(
+      text: longTemplateField(
         'from',
         'to',
         'groups',
@@ -43,12 +43,12 @@ export const analyticsConfigSchema = z.strictObject({
       changeLine: templateField('label', 'value', 'change').prefault('{label} {value}（{change}）'),
       /** Labels of the figures in `{changes}` (also the markdown report's rows). */
       labels: z.strictObject({
-        members: z.string().min(1),
-        activeMembers: z.string().min(1),
-        messages: z.string().min(1),
-        joins: z.string().min(1),
-        faqAnswerRate: z.string().min(1),
-        handoffs: z.string().min(1),
+        members: textField('label'),
+        activeMembers: textField('label'),
+        messages: textField('label'),
+        joins: textField('label'),
+        faqAnswerRate: textField('label'),
+        handoffs: textField('label'),
       }),
     })
     .optional(),

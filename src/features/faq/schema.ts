@@ -1,7 +1,5 @@
 import { z } from 'zod'
-import { regexField, templateField } from '../../config/content-schema.js'
-
-const regex = regexField
+import { groupNamePatternField, templateField, textField } from '../../config/content-schema.js'
 
 /** One FAQ entry of a knowledge file (`knowledge/*.yaml` is a list of these). */
 export const kbEntrySchema = z.strictObject({
@@ -9,9 +7,11 @@ export const kbEntrySchema = z.strictObject({
   q: z.string().trim().min(2).max(200),
   keywords: z.array(z.string().trim().min(1).max(30)).min(1).max(30),
   similar: z.array(z.string().trim().min(2).max(200)).max(50).default([]),
-  a: z.string().trim().min(1).max(2000),
+  a: z.string().trim().pipe(textField('long')),
   /** Only groups matching this get the answer (default: every group). */
-  groups: z.strictObject({ topic: regex.optional(), ids: z.array(z.string().min(1)).optional() }).optional(),
+  groups: z
+    .strictObject({ topic: groupNamePatternField.optional(), ids: z.array(z.string().min(1)).optional() })
+    .optional(),
   /** Answer and also hand the member to a person. */
   handoff: z.boolean().default(false),
 })

@@ -23,7 +23,8 @@ export function createHandoffFeature(
   const config: HandoffConfig | undefined = existsSync(file)
     ? loadYamlFile(file, handoffConfigSchema)
     : undefined
-  const endpoints = (config?.webhooks ?? []).map((w) => ({ ...w, secret: resolveSecret(w.secret) }))
+  // Secrets (env:NAME included) were resolved and checked when the file was loaded.
+  const endpoints = config?.webhooks ?? []
   const outbox = createWebhookOutbox(deps.db)
   const dispatcher = new WebhookDispatcher(outbox, endpoints, deps.clock, log, {
     ...(config?.consoleUrl ? { consoleUrl: config.consoleUrl } : {}),
@@ -53,12 +54,7 @@ export function createHandoffFeature(
       repo,
       deps.clock,
       config?.inbound
-        ? createInboundGate(
-            deps.db,
-            deps.clock,
-            config.inbound.secrets.map(resolveSecret),
-            config.inbound.toleranceSeconds,
-          )
+        ? createInboundGate(deps.db, deps.clock, config.inbound.secrets, config.inbound.toleranceSeconds)
         : undefined,
       outbox,
     ),
@@ -79,12 +75,4 @@ export function createHandoffFeature(
       dispatcher.stop()
     },
   }
-}
-
-/** `env:NAME` reads the secret from the environment, so it need not sit in a file. */
-function resolveSecret(secret: string): string {
-  if (!secret.startsWith('env:')) return secret
-  const value = process.env[secret.slice(4)]
-  if (!value) throw new Error(`webhook secret ${secret} is not set in the environment`)
-  return value
 }

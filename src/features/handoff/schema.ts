@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { templateField } from '../../config/content-schema.js'
+import { contentMessage } from '../../config/content-messages.js'
+import { resolveWebhookSecret, templateField, webhookSecretField } from '../../config/content-schema.js'
 import { parseDuration } from '../../core/duration.js'
 import { isValidTimeZone } from '../../scheduler/calendar.js'
 
@@ -70,22 +71,48 @@ export const handoffConfigSchema = z.strictObject({
   /** Signed webhooks from staff systems that push replies (POST /api/handoff/inbound). */
   inbound: z
     .strictObject({
-      /** Accepted signing secrets (several during rotation); env:NAME reads one from the environment. */
-      secrets: z.array(z.string().min(1)).min(1),
+      /**
+       * Accepted signing secrets (several during rotation), `whsec_` + base64 of 24-64 bytes;
+       * env:NAME reads one from the environment when the file is loaded.
+       */
+      secrets: z.array(webhookSecretField).min(1),
       toleranceSeconds: z.number().int().min(30).max(3600).default(300),
     })
     .optional(),
   webhooks: z
     .array(
-      z.strictObject({
-        name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
-        url: z.url(),
-        /** The signing secret, or env:NAME to read it from the environment. */
-        secret: z.string().min(1),
-        events: z.array(z.string().min(1)).default(['*']),
-        /** json (Standard Webhooks body), or wecom, feishu, dingtalk, slack for those group bots. */
-        format: z.enum(['json', 'wecom', 'feishu', 'dingtalk', 'slack']).default('json'),
-      }),
+      z
+        .strictObject({
+          name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+          url: z.url(),
+          /**
+           * The signing secret (`whsec_` + base64 of 24-64 bytes), or env:NAME to read it from the
+           * environment. Required for json; the chat robots (wecom, feishu, dingtalk, slack) do not
+           * check signatures, so they need none.
+           */
+          secret: z.string().optional(),
+          events: z.array(z.string().min(1)).default(['*']),
+          /** json (Standard Webhooks body), or wecom, feishu, dingtalk, slack for those group bots. */
+          format: z.enum(['json', 'wecom', 'feishu', 'dingtalk', 'slack']).default('json'),
+        })
+        .transform(({ secret: written, ...endpoint }, ctx): typeof endpoint & { secret?: string } => {
+          if (written === undefined) {
+            if (endpoint.format === 'json')
+              ctx.addIssue({ code: 'custom', path: ['secret'], message: contentMessage('secret_required') })
+            return endpoint
+          }
+          const resolved = resolveWebhookSecret(written)
+          if ('secret' in resolved) return { ...endpoint, secret: resolved.secret }
+          const notNeeded = endpoint.format !== 'json' && !written.startsWith('whsec_')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['secret'],
+            message: notNeeded
+              ? contentMessage('secret_not_needed', { format: endpoint.format, problem: resolved.problem })
+              : resolved.problem,
+          })
+          return z.NEVER
+        }),
     )
     .default([]),
 })

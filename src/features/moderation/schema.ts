@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { groupMatchField, templateField } from '../../config/content-schema.js'
+import { groupMatchField, templateField, textField } from '../../config/content-schema.js'
 import { parseDuration } from '../../core/duration.js'
 
 const duration = z.string().transform((text, ctx) => {
@@ -29,12 +29,12 @@ const texts = z.strictObject({
   banned: templateField('name').optional(),
   /** Why, per rule, for `{reason}`. */
   reasons: z.strictObject({
-    words: z.string().min(1),
-    links: z.string().min(1),
-    cards: z.string().min(1),
-    flood: z.string().min(1),
-    repeat: z.string().min(1),
-    newcomer: z.string().min(1),
+    words: textField('label'),
+    links: textField('label'),
+    cards: textField('label'),
+    flood: textField('label'),
+    repeat: textField('label'),
+    newcomer: textField('label'),
   }),
 })
 

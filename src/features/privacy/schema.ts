@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { templateField } from '../../config/content-schema.js'
+import { longTemplateField } from '../../config/content-schema.js'
 import { parseDuration } from '../../core/duration.js'
 import { isValidTimeZone } from '../../scheduler/calendar.js'
 
@@ -29,7 +29,7 @@ export const privacyConfigSchema = z.strictObject({
        * What is collected, why, for how long, and how to ask for export or deletion.
        * `{messagesDays}` and `{transcriptsDays}` are the retention periods in days.
        */
-      text: templateField('messagesDays', 'transcriptsDays', 'group'),
+      text: longTemplateField('messagesDays', 'transcriptsDays', 'group'),
       /** Post the notice when the bot first sees a group (once per group). */
       onJoin: z.boolean().default(true),
       /** Add the notice to SOP welcome messages (where the welcome does not place `{privacy}` itself). */

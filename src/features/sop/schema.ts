@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { groupMatchField, regexField, templateField } from '../../config/content-schema.js'
+import {
+  groupMatchField,
+  longTemplateField,
+  regexField,
+  templateField,
+  textField,
+} from '../../config/content-schema.js'
 import { parseDuration } from '../../core/duration.js'
 import { isValidTimeZone, parseLocalDateTime, validateCron } from '../../scheduler/calendar.js'
 
@@ -47,7 +53,7 @@ const doneRule = z
 
 const task = z.strictObject({
   id,
-  title: z.string().min(1),
+  title: textField('label'),
   done: doneRule.optional(),
   points: points.default(0),
 })
@@ -64,7 +70,7 @@ const topic = z
     id,
     cron: cron.optional(),
     at: z.string().optional(),
-    text: template('group').optional(),
+    text: longTemplateField('group').optional(),
     poll: pollSpec.optional(),
   })
   .superRefine((t, ctx) => {
@@ -95,7 +101,7 @@ export const sopSchema = z
     welcome: z
       .strictObject({
         batchWindow: duration.prefault('60s'),
-        text: template('mentions', 'names', 'count', 'group', 'tasks', 'privacy'),
+        text: longTemplateField('mentions', 'names', 'count', 'group', 'tasks', 'privacy'),
         notAgainWithin: duration.prefault('30d'),
       })
       .optional(),

@@ -253,8 +253,11 @@ function escapeMarkdown(text: string): string {
     .replace(/([\\*[\]])/g, '\\$1')
 }
 
+/** Line breaks and the white space around them become one space. */
 function inline(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ')
+  // Not /\s*\r?\n\s*/g: it restarts at every space of a long run without a line break, which
+  // makes 60,000 spaces in a member's message cost seconds. Each run is visited once here.
+  return text.replace(/\s+/g, (run) => (run.includes('\n') ? ' ' : run))
 }
 
 function quoteLines(text: string, escapeLine: (s: string) => string): string {

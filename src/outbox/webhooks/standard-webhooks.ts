@@ -4,10 +4,42 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
  * The Standard Webhooks signing scheme (standardwebhooks.com): headers `webhook-id`,
  * `webhook-timestamp` (seconds) and `webhook-signature: v1,<base64 HMAC-SHA256(secret,
  * "id.timestamp.body")>`, several space-separated signatures allowed during secret rotation.
- * Secrets are `whsec_<base64>` (the key is the decoded bytes) or any other string (used as is).
+ * Secrets are `whsec_<base64>`; the key is the decoded bytes.
  */
+
+/** Standard base64 with its padding, as the official libraries decode it. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/** The key lengths the specification asks for. */
+export const SECRET_MIN_BYTES = 24
+export const SECRET_MAX_BYTES = 64
+
+export type SecretCheck =
+  | { ok: true; key: Buffer }
+  | { ok: false; problem: 'format' | 'base64' }
+  | { ok: false; problem: 'length'; bytes: number }
+
+/**
+ * Checks a secret the way the specification and its official library do: the `whsec_` prefix,
+ * valid base64 and 24 to 64 bytes once decoded. Node's own base64 decoder skips what it cannot
+ * read, so `whsec_`, `whsec_a` or `whsec_!!!!` would otherwise become an empty HMAC key that
+ * anyone can sign with.
+ */
+export function checkSecret(secret: string): SecretCheck {
+  if (!secret.startsWith('whsec_')) return { ok: false, problem: 'format' }
+  const encoded = secret.slice('whsec_'.length)
+  if (encoded === '' || !BASE64.test(encoded)) return { ok: false, problem: 'base64' }
+  const key = Buffer.from(encoded, 'base64')
+  if (key.length < SECRET_MIN_BYTES || key.length > SECRET_MAX_BYTES)
+    return { ok: false, problem: 'length', bytes: key.length }
+  return { ok: true, key }
+}
+
+/** The HMAC key of a secret; throws on a secret checkSecret refuses (config checks them at load). */
 export function secretKey(secret: string): Buffer {
-  return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8')
+  const checked = checkSecret(secret)
+  if (!checked.ok) throw new Error(`not a valid Standard Webhooks secret (${checked.problem})`)
+  return checked.key
 }
 
 export function sign(secret: string, id: string, timestampSeconds: number, body: string): string {

@@ -8,8 +8,8 @@ import type { DeliveryRow, WebhookOutbox } from './webhook-outbox.js'
 export interface WebhookEndpoint {
   name: string
   url: string
-  /** Signing secret (`whsec_<base64>` or plain text). */
-  secret: string
+  /** Signing secret (`whsec_<base64>`, checked at load); chat-robot endpoints may have none. */
+  secret?: string | undefined
   /** Event types this endpoint receives; `*` for all. */
   events: string[]
   /** Body shape: generic JSON, or a ready message for a WeCom, Feishu/Lark, DingTalk or Slack bot. */
@@ -164,7 +164,9 @@ export class WebhookDispatcher {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'qunbot-webhooks',
-          ...signedHeaders(endpoint.secret, delivery.id, Math.floor(now / 1000), delivery.body),
+          ...(endpoint.secret
+            ? signedHeaders(endpoint.secret, delivery.id, Math.floor(now / 1000), delivery.body)
+            : {}),
         },
         body: delivery.body,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
