@@ -59,10 +59,10 @@ describe('handoff through the simulator', () => {
         'inbound:',
         `  secrets: ["${SECRET}"]`,
         'webhooks:',
-        `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"] }`,
+        `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"], allowPrivate: true }`,
         ...['wecom', 'feishu', 'dingtalk', 'slack'].map(
           (f) =>
-            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", secret: "${SECRET}", events: [handoff.opened], format: ${f} }`,
+            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", secret: "${SECRET}", events: [handoff.opened], format: ${f}, allowPrivate: true }`,
         ),
       ].join('\n'),
     )

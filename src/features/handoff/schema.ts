@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { templateField } from '../../config/content-schema.js'
 import { parseDuration } from '../../core/duration.js'
+import { classifyAddress, literalAddress } from '../../outbox/webhooks/address-policy.js'
+import { privateAddressReason, webhookMessage } from '../../outbox/webhooks/webhook-messages.js'
 import { isValidTimeZone } from '../../scheduler/calendar.js'
 
 const duration = z.string().transform((text, ctx) => {
@@ -77,15 +79,31 @@ export const handoffConfigSchema = z.strictObject({
     .optional(),
   webhooks: z
     .array(
-      z.strictObject({
-        name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
-        url: z.url(),
-        /** The signing secret, or env:NAME to read it from the environment. */
-        secret: z.string().min(1),
-        events: z.array(z.string().min(1)).default(['*']),
-        /** json (Standard Webhooks body), or wecom, feishu, dingtalk, slack for those group bots. */
-        format: z.enum(['json', 'wecom', 'feishu', 'dingtalk', 'slack']).default('json'),
-      }),
+      z
+        .strictObject({
+          name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+          url: z.url(),
+          /** The signing secret, or env:NAME to read it from the environment. */
+          secret: z.string().min(1),
+          events: z.array(z.string().min(1)).default(['*']),
+          /** json (Standard Webhooks body), or wecom, feishu, dingtalk, slack for those group bots. */
+          format: z.enum(['json', 'wecom', 'feishu', 'dingtalk', 'slack']).default('json'),
+          /** Lets this endpoint reach loopback, private and link-local addresses (a receiver on the LAN). */
+          allowPrivate: z.boolean().default(false),
+        })
+        .superRefine((endpoint, ctx) => {
+          const url = new URL(endpoint.url)
+          if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            ctx.addIssue({ code: 'custom', path: ['url'], message: webhookMessage('wrongProtocol') })
+            return
+          }
+          // A literal address is judged now; a host name is judged at each attempt, where it resolves.
+          if (endpoint.allowPrivate) return
+          const address = literalAddress(url)
+          const kind = address === undefined ? undefined : classifyAddress(address)
+          if (address !== undefined && kind)
+            ctx.addIssue({ code: 'custom', path: ['url'], message: privateAddressReason(kind, address) })
+        }),
     )
     .default([]),
 })
