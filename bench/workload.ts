@@ -244,7 +244,7 @@ export function createWorkload(options: WorkloadOptions): Workload {
     let text: string
     let mentionIds: string[] = []
     let mentionsBot = false
-    let acting: ActingKind | undefined
+    const acting = options.actions && kind >= 0.025 ? actingKind(rand()) : undefined
     if (kind < 0.002) {
       // "@bot ping": the mention is stripped by the adapter, the ping feature answers.
       text = pick(rand, ['ping', 'ping', 'Ping', ' PING '])
@@ -259,7 +259,7 @@ export function createWorkload(options: WorkloadOptions): Workload {
       mentionIds = [other.id]
       text = `@${other.name} ${chatText(rand, targetLength(rand) - other.name.length - 2)}`
       mix.mentionOthers++
-    } else if (options.actions && (acting = actingKind(rand())) !== undefined) {
+    } else if (options.actions && acting !== undefined) {
       mix.acting[acting]++
       ;({ text, mentionsBot } = actingText(rand, acting, options.actions))
     } else {

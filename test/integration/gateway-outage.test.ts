@@ -66,7 +66,7 @@ describe('a real gRPC gateway that goes away and comes back', () => {
         'triggers: { keywords: [转人工] }',
         'texts: { opened: "{mention} ok", askRating: "{mention} rate" }',
         'webhooks:',
-        `  - { name: staff, url: "${receiver.url}", secret: "${SECRET}", events: ["bot.*"] }`,
+        `  - { name: staff, url: "${receiver.url}", secret: "${SECRET}", events: ["bot.*"], allowPrivate: true }`,
       ].join('\n'),
     )
     const port = await freePort()

@@ -80,7 +80,7 @@ describe('handoff webhooks across a crash', () => {
       [
         'triggers: { keywords: [转人工] }',
         'texts: { opened: "{mention} 已转人工", askRating: "{mention} 请打分" }',
-        `webhooks: [{ name: staff, url: "${url}", secret: "whsec_Y3Jhc2gtdGVzdC1zZWNyZXQtb2YtMjQrIGJ5dGVz", events: [handoff.opened] }]`,
+        `webhooks: [{ name: staff, url: "${url}", secret: "whsec_Y3Jhc2gtdGVzdC1zZWNyZXQtb2YtMjQrIGJ5dGVz", events: [handoff.opened], allowPrivate: true }]`,
       ].join('\n'),
     )
   })

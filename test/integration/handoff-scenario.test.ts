@@ -74,15 +74,15 @@ describe('handoff through the simulator', () => {
         'inbound:',
         `  secrets: ["${SECRET}"]`,
         'webhooks:',
-        `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"] }`,
+        `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["*"], allowPrivate: true }`,
         // Chat robots check no signature: two of them are configured without a secret.
         ...['wecom', 'feishu'].map(
           (f) =>
-            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", events: [handoff.opened], format: ${f} }`,
+            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", events: [handoff.opened], format: ${f}, allowPrivate: true }`,
         ),
         ...['dingtalk', 'slack'].map(
           (f) =>
-            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", secret: "${SECRET}", events: [handoff.opened], format: ${f} }`,
+            `  - { name: ${f}, url: "${url.replace('/staff', `/${f}`)}", secret: "${SECRET}", events: [handoff.opened], format: ${f}, allowPrivate: true }`,
         ),
       ].join('\n'),
     )
@@ -241,6 +241,157 @@ describe('handoff through the simulator', () => {
   it('answers a malformed staff call with 400 and an unknown ticket with 404', async () => {
     expect((await app.api('POST', '/api/handoff/tickets/999/reply', { text: 'x' })).status).toBe(404)
     expect((await app.api('POST', '/api/handoff/tickets/1/reply', { words: 'x' })).status).toBe(400)
+  })
+
+  describe('staff input is bounded', () => {
+    const signedInbound = (id: string, payload: object) => {
+      const body = JSON.stringify(payload)
+      return app.server.inject({
+        method: 'POST',
+        url: '/api/handoff/inbound',
+        headers: {
+          'content-type': 'application/json',
+          ...signedHeaders(SECRET, id, Math.floor(app.clock.now() / 1000), body),
+        },
+        payload: body,
+      })
+    }
+    const ticketOf = async (name: string) =>
+      (
+        (await app.api('GET', '/api/handoff/tickets')).body.tickets as {
+          id: number
+          memberName: string
+          status: string
+        }[]
+      ).find((t) => t.memberName === name && ['open', 'assigned', 'waiting_member'].includes(t.status))
+    const addMember = async (room: string, name: string) => {
+      const added = await app.api('POST', `/api/sim/rooms/${room}/members`, { name })
+      await app.api('POST', '/api/sim/settle')
+      return added.body.id as string
+    }
+
+    it('refuses a staff reply that would @mention everyone (422), by API and inbound webhook', async () => {
+      const ticket = await ticketOf('小李')
+      expect(ticket).toBeDefined()
+      const before = await bot()
+      for (const text of ['@所有人 今晚系统维护', '请大家注意 ＠All', '@everyone 看公告', '@全体成员 开会']) {
+        const res = await app.api('POST', `/api/handoff/tickets/${ticket?.id}/reply`, {
+          text,
+          staff: '客服小王',
+        })
+        expect([text, res.status]).toEqual([text, 422])
+        expect(res.body.message).toContain('@所有人')
+      }
+      const inbound = await signedInbound('msg_everyone_1', {
+        action: 'reply',
+        ticketId: ticket?.id,
+        text: '@all 紧急通知',
+        staff: '工单系统',
+      })
+      expect(inbound.statusCode).toBe(422)
+      expect(inbound.json().message).toContain('@mention everyone')
+      await app.api('POST', '/api/sim/settle')
+      expect(await bot()).toEqual(before)
+      // An address is not a mention: it goes out as written.
+      const mail = await app.api('POST', `/api/handoff/tickets/${ticket?.id}/reply`, {
+        text: '可发邮件到 help@allhands.cn 或 service@all.example',
+        staff: '客服小王',
+      })
+      expect(mail.status).toBe(200)
+    })
+
+    it('does not open a ticket when staff hand over someone who is not in the group', async () => {
+      const room = (await app.api('GET', '/api/sim/rooms')).body.rooms.find(
+        (r: { id: string }) => r.id === roomId,
+      )
+      const staffMember = room.members[1]
+      // A contact WeChat knows (from another group) but who is not in this one.
+      const elsewhere = (await app.api('POST', '/api/sim/rooms', { topic: '别的群', members: ['外人老郑'] }))
+        .body
+      await app.api('POST', '/api/sim/settle')
+      const outsider = elsewhere.members[0].id as string
+      const before = await bot()
+      app.sim.world.sayWithMentions(roomId, staffMember.id, '转人工', [outsider])
+      await app.sim.settle()
+      const tickets = (await app.api('GET', '/api/handoff/tickets')).body.tickets as { memberId: string }[]
+      expect(tickets.map((t) => t.memberId)).not.toContain(outsider)
+      expect(await bot()).toEqual(before)
+    })
+
+    it('opens a ticket through the API only for a group the bot is in and a member in it (404 with the reason)', async () => {
+      const noGroup = await app.api('POST', '/api/handoff/tickets', {
+        roomId: 'no-such-group@chatroom',
+        memberId: member,
+        reason: '电话回访',
+      })
+      expect(noGroup.status).toBe(404)
+      expect(noGroup.body.message).toContain('no such group')
+      const noMember = await app.api('POST', '/api/handoff/tickets', {
+        roomId,
+        memberId: 'wxid_not_in_this_group',
+        reason: '电话回访',
+      })
+      expect(noMember.status).toBe(404)
+      expect(noMember.body.message).toContain('no such member')
+      const sun = await addMember(roomId, '小孙')
+      const opened = await app.api('POST', '/api/handoff/tickets', {
+        roomId,
+        memberId: sun,
+        reason: '电话回访',
+      })
+      expect(opened.status).toBe(201)
+      // The name is the one the group shows, not whatever a caller typed.
+      expect(opened.body.ticket).toMatchObject({ memberId: sun, memberName: '小孙', status: 'open' })
+      await app.api('POST', '/api/sim/settle')
+      expect((await bot()).at(-1)).toBe('@小孙 已转人工，预计 15 分钟内回复')
+    })
+
+    it('refuses a reply to a member who has left the group (409) and closes their ticket without a rating request', async () => {
+      const qian = await addMember(roomId, '小钱')
+      await app.api('POST', `/api/sim/rooms/${roomId}/messages`, { from: qian, text: '转人工' })
+      await app.api('POST', '/api/sim/settle')
+      const ticket = await ticketOf('小钱')
+      expect(ticket).toBeDefined()
+      expect((await app.api('DELETE', `/api/sim/rooms/${roomId}/members/${qian}`)).status).toBe(204)
+      await app.api('POST', '/api/sim/settle')
+      const before = await bot()
+      const reply = await app.api('POST', `/api/handoff/tickets/${ticket?.id}/reply`, {
+        text: '您好，回访一下',
+      })
+      expect(reply.status).toBe(409)
+      expect(reply.body.message).toContain('left the group')
+      expect((await app.api('POST', `/api/handoff/tickets/${ticket?.id}/resolve`, {})).status).toBe(200)
+      await app.api('POST', '/api/sim/settle')
+      expect(await bot()).toEqual(before)
+    })
+
+    it('refuses a reply into a group the bot has left (409), by API and inbound webhook', async () => {
+      const other = (await app.api('POST', '/api/sim/rooms', { topic: '售后群', members: ['小吴'] })).body
+      await app.api('POST', '/api/sim/settle')
+      await app.api('POST', `/api/sim/rooms/${other.id}/messages`, {
+        from: other.members[0].id,
+        text: '转人工',
+      })
+      await app.api('POST', '/api/sim/settle')
+      const ticket = await ticketOf('小吴')
+      expect(ticket).toBeDefined()
+      expect((await app.api('DELETE', `/api/sim/rooms/${other.id}/bot`)).status).toBe(204)
+      await app.api('POST', '/api/sim/settle')
+      const reply = await app.api('POST', `/api/handoff/tickets/${ticket?.id}/reply`, { text: '您好' })
+      expect(reply.status).toBe(409)
+      expect(reply.body.message).toContain('no longer in')
+      const inbound = await signedInbound('msg_left_group_1', {
+        action: 'reply',
+        ticketId: ticket?.id,
+        text: '您好',
+        staff: '工单系统',
+      })
+      expect(inbound.statusCode).toBe(409)
+      expect(inbound.json().message).toContain('no longer in')
+      expect(
+        (await app.api('GET', `/api/handoff/tickets/${ticket?.id}`)).body.ticket.firstResponseAt,
+      ).toBeNull()
+    })
   })
 
   // Last: it rewrites the file the running app was started with.

@@ -77,4 +77,19 @@ describe('handoff SLA', () => {
       expect.stringMatching(/^工单 1（小赵）resolution 超时 60 分钟$/),
     ])
   })
+
+  it('posts the escalation alert without @所有人 when a member calls themselves that', async () => {
+    const room = app.sim.world.createRoom('活动群', ['@所有人'])
+    await app.sim.settle()
+    app.sim.world.say(room.id, room.members[0]?.id ?? '', '转人工')
+    await app.sim.settle()
+    await app.sim.advance(16 * 60_000)
+    await app.sim.settle()
+    const sent = app.db.$client
+      .prepare('SELECT parts FROM chat_outbox WHERE room_id = ? ORDER BY id')
+      .pluck()
+      .all(opsId) as string[]
+    const alert = sent.map((p) => JSON.parse(p).join('')).find((t: string) => t.startsWith('工单 2'))
+    expect(alert).toBe('工单 2（所有人）first_response 超时 15 分钟')
+  })
 })

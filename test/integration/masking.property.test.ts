@@ -376,8 +376,8 @@ describe('personal data never leaves unmasked (property over the whole app)', ()
         '  opened: "{mention} 已转人工，预计 {eta} 分钟内回复"',
         '  askRating: "{mention} 请打分 1-5"',
         'webhooks:',
-        `  - { name: staff, url: "${base}/staff", secret: "${SECRET}", events: ["*"] }`,
-        `  - { name: wecom, url: "${base}/wecom", secret: "${SECRET}", events: ["*"], format: wecom }`,
+        `  - { name: staff, url: "${base}/staff", secret: "${SECRET}", events: ["*"], allowPrivate: true }`,
+        `  - { name: wecom, url: "${base}/wecom", secret: "${SECRET}", events: ["*"], format: wecom, allowPrivate: true }`,
       ].join('\n'),
     )
     const config = createTestConfig({

@@ -101,8 +101,8 @@ describe('members’ rights: export and erasure', { timeout: 60_000 }, () => {
         '  thanks: "{mention} 谢谢"',
         // Nothing listens there: the deliveries stay pending or fail, which is all this test needs.
         'webhooks:',
-        `  - { name: staff, url: "http://127.0.0.1:9/staff", secret: "${SECRET}", events: ["*"] }`,
-        `  - { name: wecom, url: "http://127.0.0.1:9/wecom", secret: "${SECRET}", events: [handoff.opened], format: wecom }`,
+        `  - { name: staff, url: "http://127.0.0.1:9/staff", secret: "${SECRET}", events: ["*"], allowPrivate: true }`,
+        `  - { name: wecom, url: "http://127.0.0.1:9/wecom", secret: "${SECRET}", events: [handoff.opened], format: wecom, allowPrivate: true }`,
       ].join('\n'),
     )
     writeFileSync(privacyFile, `erasure:\n  anonymousName: ${ANONYMOUS}\n`)

@@ -217,8 +217,8 @@ describe('webhook delivery metrics', () => {
         '  opened: "{mention} 已转人工"',
         '  askRating: "{mention} 请打分 1-5"',
         'webhooks:',
-        `  - { name: flaky, url: "${base}/flaky", secret: "${secret}", events: [handoff.opened] }`,
-        `  - { name: gone, url: "${base}/gone", secret: "${secret}", events: [handoff.opened] }`,
+        `  - { name: flaky, url: "${base}/flaky", secret: "${secret}", events: [handoff.opened], allowPrivate: true }`,
+        `  - { name: gone, url: "${base}/gone", secret: "${secret}", events: [handoff.opened], allowPrivate: true }`,
       ].join('\n'),
     )
     app = await startTestApp({ QUNBOT_HANDOFF_FILE: join(dir, 'handoff.yaml') })

@@ -64,7 +64,7 @@ describe('moderation through the simulator', () => {
         '  opened: "{mention} 已转人工"',
         '  askRating: "{mention} 请打分"',
         'webhooks:',
-        `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["moderation.alert", "moderation.ban_enforced", "moderation.no_remove_right"] }`,
+        `  - { name: staff, url: "${url}", secret: "${SECRET}", events: ["moderation.alert", "moderation.ban_enforced", "moderation.no_remove_right"], allowPrivate: true }`,
       ].join('\n'),
     )
     // The example rules, with the group owner's id on the whitelist once it is known.

@@ -55,7 +55,7 @@ describe('WebhookDispatcher', () => {
     const receiver = await startReceiver([])
     const dispatcher = new WebhookDispatcher(
       outbox,
-      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'], allowPrivate: true }],
       clock,
       silentLogger,
     )
@@ -108,7 +108,7 @@ describe('WebhookDispatcher', () => {
     const receiver = await startReceiver([{ status: 307, headers: { location: elsewhere.url } }])
     const dispatcher = new WebhookDispatcher(
       outbox,
-      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'], allowPrivate: true }],
       clock,
       silentLogger,
       { backoffMs: [5_000], random: () => 0.5 },
@@ -129,7 +129,7 @@ describe('WebhookDispatcher', () => {
     const receiver = await startReceiver([{ status: 500 }, { status: 503 }])
     const dispatcher = new WebhookDispatcher(
       outbox,
-      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['handoff.opened'] }],
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['handoff.opened'], allowPrivate: true }],
       clock,
       silentLogger,
       {
@@ -164,7 +164,7 @@ describe('WebhookDispatcher', () => {
     ])
     const dispatcher = new WebhookDispatcher(
       outbox,
-      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'], allowPrivate: true }],
       clock,
       silentLogger,
       {
@@ -192,7 +192,7 @@ describe('WebhookDispatcher', () => {
     const fromOption: string[] = []
     const dispatcher = new WebhookDispatcher(
       outbox,
-      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'], allowPrivate: true }],
       clock,
       silentLogger,
       {
@@ -225,7 +225,7 @@ describe('WebhookDispatcher', () => {
   it('keeps a delivery pending while the receiver is unreachable and sends it after a restart', async () => {
     const dispatcher = new WebhookDispatcher(
       outbox,
-      [{ name: 'ops', url: 'http://127.0.0.1:9/none', secret: SECRET, events: ['*'] }],
+      [{ name: 'ops', url: 'http://127.0.0.1:9/none', secret: SECRET, events: ['*'], allowPrivate: true }],
       clock,
       silentLogger,
       {
@@ -241,7 +241,7 @@ describe('WebhookDispatcher', () => {
     const receiver = await startReceiver([])
     const restarted = new WebhookDispatcher(
       outbox,
-      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'], allowPrivate: true }],
       clock,
       silentLogger,
     )
@@ -252,5 +252,146 @@ describe('WebhookDispatcher', () => {
     )
     expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([id])
     await receiver.close()
+  })
+
+  describe('private addresses', () => {
+    const publish = async (dispatcher: WebhookDispatcher) => {
+      dispatcher.start()
+      const [id] = dispatcher.publish('handoff.opened', { ticket: 9 })
+      await run(dispatcher, 0)
+      return id ?? ''
+    }
+
+    it('refuses a receiver on 127.0.0.1 without allowPrivate: nothing arrives, the attempt says why', async () => {
+      const receiver = await startReceiver([])
+      const dispatcher = new WebhookDispatcher(
+        outbox,
+        [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'] }],
+        clock,
+        silentLogger,
+        { backoffMs: [5_000], random: () => 0.5 },
+      )
+      const id = await publish(dispatcher)
+      expect(receiver.received).toHaveLength(0)
+      const [attempt] = outbox.attempts(id)
+      expect(attempt?.statusCode).toBeNull()
+      expect(attempt?.error).toContain('127.0.0.1')
+      expect(attempt?.error).toContain('allowPrivate: true')
+      expect(outbox.list(undefined).map((d) => [d.status, d.lastError])).toEqual([
+        ['pending', attempt?.error],
+      ])
+      await receiver.close()
+    })
+
+    it('delivers to the same receiver when the endpoint says allowPrivate: true', async () => {
+      const receiver = await startReceiver([])
+      const dispatcher = new WebhookDispatcher(
+        outbox,
+        [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'], allowPrivate: true }],
+        clock,
+        silentLogger,
+      )
+      const id = await publish(dispatcher)
+      expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([id])
+      expect(outbox.attempts(id).map((a) => [a.statusCode, a.error])).toEqual([[200, null]])
+      await receiver.close()
+    })
+
+    it('refuses IPv6 spellings of a local address', async () => {
+      const receiver = await startReceiver([])
+      const port = new URL(receiver.url).port
+      const dispatcher = new WebhookDispatcher(
+        outbox,
+        [
+          { name: 'mapped', url: `http://[::ffff:127.0.0.1]:${port}/hook`, secret: SECRET, events: ['*'] },
+          { name: 'v6', url: `http://[::1]:${port}/hook`, secret: SECRET, events: ['*'] },
+        ],
+        clock,
+        silentLogger,
+      )
+      dispatcher.start()
+      const ids = dispatcher.publish('handoff.opened', { ticket: 9 })
+      await run(dispatcher, 0)
+      expect(receiver.received).toHaveLength(0)
+      expect(ids.map((id) => outbox.attempts(id)[0]?.error)).toEqual([
+        expect.stringContaining('::ffff:7f00:1'),
+        expect.stringContaining('::1'),
+      ])
+      await receiver.close()
+    })
+
+    it('refuses a host name that resolves to 127.0.0.1 (localhost)', async () => {
+      const receiver = await startReceiver([])
+      const dispatcher = new WebhookDispatcher(
+        outbox,
+        [{ name: 'ops', url: receiver.url.replace('127.0.0.1', 'localhost'), secret: SECRET, events: ['*'] }],
+        clock,
+        silentLogger,
+      )
+      const id = await publish(dispatcher)
+      expect(receiver.received).toHaveLength(0)
+      const error = outbox.attempts(id)[0]?.error ?? ''
+      expect(error).toContain('localhost')
+      expect(error).toMatch(/127\.0\.0\.1|::1/)
+      expect(error).toContain('allowPrivate: true')
+      await receiver.close()
+    })
+
+    it('resolves a name once and connects to the address it checked (no second lookup to rebind)', async () => {
+      const receiver = await startReceiver([])
+      const port = new URL(receiver.url).port
+      const asked: string[] = []
+      // The system resolver does not know this name: reaching the receiver proves the socket used
+      // the checked answer, and one question per attempt leaves no later answer to swap in.
+      const resolve = async (hostname: string) => {
+        asked.push(hostname)
+        return [{ address: '127.0.0.1', family: 4 }]
+      }
+      const url = `http://hooks.qunbot.test:${port}/hook`
+      const refusing = new WebhookDispatcher(
+        outbox,
+        [{ name: 'ops', url, secret: SECRET, events: ['*'] }],
+        clock,
+        silentLogger,
+        { resolve },
+      )
+      const refusedId = await publish(refusing)
+      refusing.stop()
+      expect(receiver.received).toHaveLength(0)
+      expect(outbox.attempts(refusedId)[0]?.error).toContain('hooks.qunbot.test')
+      expect(asked).toEqual(['hooks.qunbot.test'])
+
+      const allowing = new WebhookDispatcher(
+        outbox,
+        [{ name: 'ops', url, secret: SECRET, events: ['*'], allowPrivate: true }],
+        clock,
+        silentLogger,
+        { resolve },
+      )
+      allowing.start()
+      await run(allowing, 10 * 60_000)
+      expect(receiver.received.map((r) => [r.headers.host, r.headers['webhook-id']])).toEqual([
+        [`hooks.qunbot.test:${port}`, refusedId],
+      ])
+      expect(asked).toEqual(['hooks.qunbot.test', 'hooks.qunbot.test'])
+      await receiver.close()
+    })
+
+    it('refuses a name when any of its addresses is private, even if another is public', async () => {
+      const dispatcher = new WebhookDispatcher(
+        outbox,
+        [{ name: 'ops', url: 'https://hooks.qunbot.test/hook', secret: SECRET, events: ['*'] }],
+        clock,
+        silentLogger,
+        {
+          resolve: async () => [
+            { address: '93.184.215.14', family: 4 },
+            { address: '169.254.169.254', family: 4 },
+          ],
+        },
+      )
+      const id = await publish(dispatcher)
+      expect(outbox.attempts(id)[0]?.error).toContain('169.254.169.254')
+    })
   })
 })

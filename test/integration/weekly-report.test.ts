@@ -121,7 +121,7 @@ describe('weekly analytics report', () => {
         '  opened: "{mention} 已转人工"',
         '  askRating: "{mention} 请打分 1-5"',
         'webhooks:',
-        `  - { name: ops, url: "${url}", secret: "${SECRET}", events: ["analytics.weekly_report"] }`,
+        `  - { name: ops, url: "${url}", secret: "${SECRET}", events: ["analytics.weekly_report"], allowPrivate: true }`,
       ].join('\n'),
     )
 

@@ -13,6 +13,12 @@ function result(outcome: Ticket | HandoffError) {
   if (outcome === 'closed')
     throw new HttpError(409, 'the ticket is not open (or the member already has another open ticket)')
   if (outcome === 'not-resolved') throw new HttpError(409, 'the ticket is not resolved')
+  if (outcome === 'group-left')
+    throw new HttpError(409, "the bot is no longer in the ticket's group: nothing can be posted there")
+  if (outcome === 'member-left')
+    throw new HttpError(409, 'the member has left the group: a reply would @mention someone outside it')
+  if (outcome === 'mentions-everyone')
+    throw new HttpError(422, 'the reply would @mention everyone (@所有人, @all): remove it and send again')
   return { status: 200, body: { ticket: outcome } }
 }
 
@@ -109,23 +115,26 @@ export function createHandoffRoutes(
       method: 'POST',
       path: '/api/handoff/tickets',
       auth: 'staff',
-      summary: 'Open a ticket for a member (or get their open one)',
+      summary: 'Open a ticket for a member of a group the bot is in (or get their open one)',
+      // The group's topic and the member's name come from the membership tables, not the caller.
       body: z.strictObject({
         roomId: z.string().min(1),
-        roomTopic: z.string().default(''),
         memberId: z.string().min(1),
-        memberName: z.string().default(''),
         reason: z.string().trim().min(1).max(200),
         priority: z.enum(['question', 'complaint']).default('question'),
       }),
       handler: ({ body }) => {
-        const ticket = service.open(
-          { id: body.roomId, topic: body.roomTopic },
-          { id: body.memberId, name: body.memberName },
+        const ticket = service.openFor(
+          body.roomId,
+          body.memberId,
           `api:${body.reason}`,
           body.priority === 'complaint' ? 2 : 1,
           clock.now(),
         )
+        if (ticket === 'unknown-group')
+          throw new HttpError(404, `no such group: the bot is not in group ${body.roomId}`)
+        if (ticket === 'unknown-member')
+          throw new HttpError(404, `no such member: ${body.memberId} is not in group ${body.roomId}`)
         return { status: 201, body: { ticket } }
       },
     }),

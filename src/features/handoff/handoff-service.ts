@@ -3,6 +3,7 @@ import type { MessageContext } from '../../core/context.js'
 import type { SendPort } from '../../core/feature.js'
 import type { Logger } from '../../core/logger.js'
 import { maskPersonalData } from '../../core/mask.js'
+import { isEveryoneId, mentionsEveryone, withoutEveryone } from '../../core/mention-everyone.js'
 import { normalizeText } from '../../core/normalize-text.js'
 import { renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
 import type { Member, Room } from '../../core/types.js'
@@ -17,7 +18,25 @@ export interface EventPublisher {
 
 const PRIORITY = { question: 1, complaint: 2 } as const
 
-export type HandoffError = 'not-found' | 'closed' | 'not-resolved'
+export type HandoffError =
+  | 'not-found'
+  | 'closed'
+  | 'not-resolved'
+  /** The bot is not in the ticket's group (never was, or was removed): nothing can be posted there. */
+  | 'group-left'
+  /** The member is no longer in the group: a reply would @mention someone outside it. */
+  | 'member-left'
+  /** Staff text that would @mention everyone (@所有人). */
+  | 'mentions-everyone'
+
+/** Why a ticket cannot be opened for a group and member named by staff. */
+export type OpenError = 'unknown-group' | 'unknown-member'
+
+/** The groups the bot is in and their members now, as the membership tables know them. */
+export interface HandoffDirectory {
+  room(roomId: string): Room | undefined
+  member(roomId: string, memberId: string): Member | undefined
+}
 
 /**
  * Hands members to a person and keeps the bot out of the way meanwhile. A ticket change, the
@@ -33,9 +52,9 @@ export class HandoffService {
     private readonly sender: SendPort,
     private readonly events: EventPublisher,
     private readonly log: Logger,
+    private readonly directory: HandoffDirectory,
     /** Called after a ticket is opened, so the SLA job looks at its deadlines. */
     private readonly onOpened: () => void = () => {},
-    private readonly memberName: (roomId: string, memberId: string) => string | undefined = () => undefined,
   ) {}
 
   /**
@@ -68,9 +87,18 @@ export class HandoffService {
     const { staff } = this.config()
     const byStaff = staff.ids.includes(member.id) || staff.names.includes(member.name)
     if (byStaff && message.mentionIds.length > 0) {
-      // A staff command: "转人工 @member" hands the member over on their behalf.
+      // A staff command: "转人工 @member" hands the member over on their behalf. Only members of
+      // this group: "转人工 @所有人" arrives as the platform's everyone id, and a ticket for it
+      // would make the acknowledgement ping the whole group.
       for (const id of message.mentionIds) {
-        const target = { id, name: this.memberName(room.id, id) ?? '' }
+        const target = isEveryoneId(id, room.id) ? undefined : this.directory.member(room.id, id)
+        if (!target) {
+          this.log.info(
+            { roomId: room.id, mentionId: id },
+            'handoff: staff command names no member of this group',
+          )
+          continue
+        }
         this.open(room, target, `staff:${member.name}`, trigger.priority, now, maskPersonalData(message.text))
       }
       return true
@@ -141,6 +169,24 @@ export class HandoffService {
     })
   }
 
+  /**
+   * Staff open a ticket for a group and member they name (the API): only a group the bot is in
+   * and a member who is in it now. Names and the group's topic come from the membership tables.
+   */
+  openFor(
+    roomId: string,
+    memberId: string,
+    reason: string,
+    priority: number,
+    now: number,
+  ): Ticket | OpenError {
+    const room = this.directory.room(roomId)
+    if (!room) return 'unknown-group'
+    const member = this.directory.member(roomId, memberId)
+    if (!member) return 'unknown-member'
+    return this.open(room, member, reason, priority, now)
+  }
+
   claim(id: number, staff: string, now: number): Ticket | HandoffError {
     return this.change(id, (t) => {
       if (!isActive(t)) return 'closed'
@@ -155,6 +201,11 @@ export class HandoffService {
   reply(id: number, staff: string, text: string, now: number): Ticket | HandoffError {
     return this.change(id, (t) => {
       if (!isActive(t)) return 'closed'
+      // Refused, not rewritten: the person who typed it can fix it, and what they typed is what
+      // the group would see.
+      if (mentionsEveryone(text)) return 'mentions-everyone'
+      const gone = this.whoIsGone(t)
+      if (gone) return gone
       this.repo.firstResponse(t.id, now)
       this.repo.setStatus(t.id, 'waiting_member')
       this.repo.event(t.id, now, 'staff_reply', staff, maskPersonalData(text))
@@ -169,11 +220,14 @@ export class HandoffService {
   resolve(id: number, staff: string, now: number): Ticket | HandoffError {
     return this.change(id, (t) => {
       if (!isActive(t)) return 'closed'
-      this.repo.resolve(t.id, now, true)
+      // A member who left (or a group the bot left) cannot be asked for a rating: close quietly.
+      const ask = this.whoIsGone(t) === undefined
+      this.repo.resolve(t.id, now, ask)
       this.repo.event(t.id, now, 'resolved', staff, null)
-      this.say(t.roomId, this.config().texts.askRating, {
-        mention: [{ mention: t.memberId, name: t.memberName }],
-      })
+      if (ask)
+        this.say(t.roomId, this.config().texts.askRating, {
+          mention: [{ mention: t.memberId, name: t.memberName }],
+        })
       this.events.publish('handoff.resolved', { ticket: this.describe(t), staff })
       return undefined
     })
@@ -303,8 +357,19 @@ export class HandoffService {
     })
   }
 
+  /**
+   * Every handoff message goes out without a way to ping everyone: staff text, member names (a
+   * member may call themselves "@所有人") and the escalation alert all pass through here.
+   */
   private say(roomId: string, template: Template, values: Record<string, TemplateValue>): void {
-    this.sender.send(roomId, renderTemplate(template, values))
+    this.sender.send(roomId, withoutEveryone(roomId, renderTemplate(template, values)))
+  }
+
+  /** Whether the ticket's group or member is no longer there to be written to. */
+  private whoIsGone(t: Ticket): 'group-left' | 'member-left' | undefined {
+    if (!this.directory.room(t.roomId)) return 'group-left'
+    if (!this.directory.member(t.roomId, t.memberId)) return 'member-left'
+    return undefined
   }
 
   private describe(t: Ticket) {

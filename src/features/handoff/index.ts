@@ -36,8 +36,12 @@ export function createHandoffFeature(
     deps.sender,
     dispatcher,
     log,
+    // Read on staff actions only (never per message), so a scan of the group's list is fine.
+    {
+      room: (roomId) => deps.directory.rooms().find((r) => r.id === roomId),
+      member: (roomId, memberId) => deps.directory.activeMembers(roomId).find((m) => m.id === memberId),
+    },
     () => deps.jobs.poke(),
-    (roomId, memberId) => deps.directory.activeMembers(roomId).find((m) => m.id === memberId)?.name,
   )
   return {
     name: 'handoff',

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { contentMessage } from '../../config/content-messages.js'
 import { resolveWebhookSecret, templateField, webhookSecretField } from '../../config/content-schema.js'
 import { parseDuration } from '../../core/duration.js'
+import { classifyAddress, literalAddress } from '../../outbox/webhooks/address-policy.js'
+import { privateAddressReason, webhookMessage } from '../../outbox/webhooks/webhook-messages.js'
 import { isValidTimeZone } from '../../scheduler/calendar.js'
 
 const duration = z.string().transform((text, ctx) => {
@@ -94,6 +96,21 @@ export const handoffConfigSchema = z.strictObject({
           events: z.array(z.string().min(1)).default(['*']),
           /** json (Standard Webhooks body), or wecom, feishu, dingtalk, slack for those group bots. */
           format: z.enum(['json', 'wecom', 'feishu', 'dingtalk', 'slack']).default('json'),
+          /** Lets this endpoint reach loopback, private and link-local addresses (a receiver on the LAN). */
+          allowPrivate: z.boolean().default(false),
+        })
+        .superRefine((endpoint, ctx) => {
+          const url = new URL(endpoint.url)
+          if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            ctx.addIssue({ code: 'custom', path: ['url'], message: webhookMessage('wrongProtocol') })
+            return
+          }
+          // A literal address is judged now; a host name is judged at each attempt, where it resolves.
+          if (endpoint.allowPrivate) return
+          const address = literalAddress(url)
+          const kind = address === undefined ? undefined : classifyAddress(address)
+          if (address !== undefined && kind)
+            ctx.addIssue({ code: 'custom', path: ['url'], message: privateAddressReason(kind, address) })
         })
         .transform(({ secret: written, ...endpoint }, ctx): typeof endpoint & { secret?: string } => {
           if (written === undefined) {

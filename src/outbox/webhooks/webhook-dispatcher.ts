@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js'
 import type { Logger } from '../../core/logger.js'
 import { maskDeep } from '../../core/mask.js'
 import { formatWebhookBody, type WebhookFormat } from './formatters.js'
+import { PrivateAddressError, postWebhook, type Resolve, systemResolve } from './post-webhook.js'
 import { signedHeaders } from './standard-webhooks.js'
 import type { DeliveryRow, WebhookOutbox } from './webhook-outbox.js'
 
@@ -14,6 +15,12 @@ export interface WebhookEndpoint {
   events: string[]
   /** Body shape: generic JSON, or a ready message for a WeCom, Feishu/Lark, DingTalk or Slack bot. */
   format?: WebhookFormat
+  /**
+   * Lets this endpoint reach loopback, private (RFC 1918, fc00::/7), link-local and other
+   * non-public addresses, for a receiver on the LAN. Off by default: a URL that resolves inside
+   * is a failed attempt.
+   */
+  allowPrivate?: boolean
 }
 
 /** One delivery attempt's result, for metrics: `retry` will be tried again, `dead` will not. */
@@ -37,6 +44,8 @@ export interface DispatcherOptions {
   consoleUrl?: string
   /** Told about every attempt (metrics); more can be added with `observe`. */
   onAttempt?: WebhookObserver
+  /** How host names are resolved (the system resolver; tests inject one). */
+  resolve?: Resolve
 }
 
 /** About a day of attempts, in the spirit of the Standard Webhooks retry schedule. */
@@ -159,8 +168,10 @@ export class WebhookDispatcher {
     let error: string | null = null
     let retryAfterMs: number | undefined
     try {
-      const response = await fetch(endpoint.url, {
-        method: 'POST',
+      // node:http through postWebhook, not fetch: its socket connects to the address the
+      // private-address check saw (see post-webhook.ts), and it never follows a redirect, which
+      // would re-post the signed body to wherever the receiver points.
+      const response = await postWebhook(endpoint.url, {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'qunbot-webhooks',
@@ -169,18 +180,22 @@ export class WebhookDispatcher {
             : {}),
         },
         body: delivery.body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-        // A redirect would re-post the signed body to wherever the receiver points: never follow.
-        redirect: 'manual',
+        timeoutMs: this.options.timeoutMs ?? 10_000,
+        allowPrivate: endpoint.allowPrivate === true,
+        resolve: this.options.resolve ?? systemResolve,
       })
       status = response.status
-      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now)
-      await response.arrayBuffer().catch(() => undefined)
+      retryAfterMs = parseRetryAfter(response.header('retry-after') ?? null, now)
       if (status >= 300 && status < 400)
-        error = `HTTP ${status} redirect to ${response.headers.get('location') ?? '(no Location)'} not followed`
-      else if (!response.ok) error = `HTTP ${response.status}`
+        error = `HTTP ${status} redirect to ${response.header('location') ?? '(no Location)'} not followed`
+      else if (status < 200 || status >= 300) error = `HTTP ${status}`
     } catch (e) {
-      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+      error =
+        e instanceof PrivateAddressError
+          ? e.message
+          : e instanceof Error
+            ? `${e.name}: ${e.message}`
+            : String(e)
     }
     const at = this.clock.now()
     const durationMs = performance.now() - started
