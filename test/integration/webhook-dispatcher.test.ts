@@ -91,7 +91,7 @@ describe('WebhookDispatcher', () => {
     const receiver = await startReceiver([])
     const dispatcher = new WebhookDispatcher(
       outbox,
-      [{ name: 'wecom', url: receiver.url, events: ['*'], format: 'wecom' }],
+      [{ name: 'wecom', url: receiver.url, events: ['*'], format: 'wecom', allowPrivate: true }],
       clock,
       silentLogger,
     )
