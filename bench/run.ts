@@ -381,7 +381,8 @@ async function main(): Promise<void> {
     rss.sample()
 
     // --- Durability and correctness checks.
-    const expected = WORKLOAD.warmup + WORKLOAD.timed + 1
+    // The ticket requests sent while binding the groups are messages too.
+    const expected = WORKLOAD.warmup + WORKLOAD.timed + 1 + bound.openTickets
     const stored = count('SELECT COUNT(*) FROM messages')
     const touched = count('SELECT SUM(message_count) FROM members')
     const storedPaste = sqlite.prepare('SELECT text FROM messages WHERE id = ?').pluck().get(paste.id) as
