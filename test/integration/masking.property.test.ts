@@ -11,6 +11,7 @@ import { createQunbot, type Qunbot } from '../../src/app/create-qunbot.js'
 import { maskPersonalData } from '../../src/core/mask.js'
 import { createLogger } from '../../src/logging/create-logger.js'
 import type { WebhookDispatcher } from '../../src/outbox/webhooks/webhook-dispatcher.js'
+import { digits, idCheckChar, luhnDigit, SEPARATORS } from '../helpers/personal-numbers.js'
 import { createTestConfig, TEST_TOKEN } from '../helpers/test-app.js'
 
 /**
@@ -41,28 +42,8 @@ interface Personal {
   masked: string
 }
 
-const digits = (n: number) =>
-  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''))
-
-/**
- * Every way people separate the groups of a number: none, space, '-', '.', '_', en and em dashes,
- * full-width space, hyphen and full stop, no-break space, and an invisible zero-width space.
- */
-const separator = fc.constantFrom(
-  '',
-  '',
-  ' ',
-  '-',
-  '.',
-  '_',
-  '\u2013',
-  '\u2014',
-  '\u3000',
-  '\uff0d',
-  '\uff0e',
-  '\u00a0',
-  '\u200b',
-)
+/** Every separator form; none is drawn twice as often (most numbers are written plain). */
+const separator = fc.constantFrom('', ...SEPARATORS)
 
 const mobile: fc.Arbitrary<Personal> = fc
   .record({
@@ -86,13 +67,6 @@ const mobile: fc.Arbitrary<Personal> = fc
       masked: `${number.slice(0, 3)}****${number.slice(7)}`,
     }
   })
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-/** GB 11643-1999: the 18th character is the ISO 7064 MOD 11-2 check of the first 17. */
-function idCheckChar(body17: string): string {
-  const sum = [...body17].reduce((s, d, i) => s + Number(d) * (ID_WEIGHTS[i] ?? 0), 0)
-  return '10X98765432'[sum % 11] as string
-}
 
 const idNumber: fc.Arbitrary<Personal> = fc
   .record({
@@ -122,20 +96,6 @@ const idNumber: fc.Arbitrary<Personal> = fc
       masked: `${id.slice(0, 3)}***********${id.slice(-4)}`,
     }
   })
-
-/** Luhn check digit, so the numbers look like real cards. */
-function luhnDigit(partial: string): string {
-  let sum = 0
-  for (let i = 0; i < partial.length; i++) {
-    let d = Number(partial[partial.length - 1 - i])
-    if (i % 2 === 0) {
-      d *= 2
-      if (d > 9) d -= 9
-    }
-    sum += d
-  }
-  return String((10 - (sum % 10)) % 10)
-}
 
 const bankCard: fc.Arbitrary<Personal> = fc
   .record({

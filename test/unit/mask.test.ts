@@ -1,44 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { maskDeep, maskPersonalData } from '../../src/core/mask.js'
+import { digits, idCheckChar, luhnDigit, SEPARATORS } from '../helpers/personal-numbers.js'
 
-const digits = (n: number) =>
-  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''))
-
-/** Luhn check digit, so generated cards pass the check real cards pass. */
-function luhnDigit(partial: string): string {
-  let sum = 0
-  for (let i = 0; i < partial.length; i++) {
-    let d = Number(partial[partial.length - 1 - i])
-    if (i % 2 === 0) {
-      d *= 2
-      if (d > 9) d -= 9
-    }
-    sum += d
-  }
-  return String((10 - (sum % 10)) % 10)
-}
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-function idCheckChar(body17: string): string {
-  const sum = [...body17].reduce((s, d, i) => s + Number(d) * (ID_WEIGHTS[i] ?? 0), 0)
-  return '10X98765432'[sum % 11] as string
-}
-
-/** Every separator form the masker accepts between the groups of a number. */
-const SEPARATORS = [
-  '',
-  ' ',
-  '-',
-  '.',
-  '_',
-  '\u2013',
-  '\u2014',
-  '\u3000',
-  '\uff0d',
-  '\uff0e',
-  '\u00a0',
-  '\u200b',
-]
 const sep = fc.constantFrom(...SEPARATORS)
 
 const mobile = fc.tuple(fc.integer({ min: 3, max: 9 }), digits(9), sep).map(([second, rest, s]) => {
