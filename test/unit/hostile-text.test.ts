@@ -9,6 +9,7 @@ import { isKeywordMessage } from '../../src/features/sop/engine/checkin-rules.js
 import { readVote } from '../../src/features/sop/engine/poll-rules.js'
 import { splitMessage } from '../../src/outbox/split-message.js'
 import { formatWebhookBody, type WebhookFormat } from '../../src/outbox/webhooks/formatters.js'
+import { timed } from '../helpers/timing.js'
 
 /**
  * Every pattern that runs on text a member controls must take time linear in the text: messages
@@ -72,17 +73,6 @@ const HOSTILE: [string, (n: number) => string][] = [
   ['"吗 吗 吗 …x"', (n) => `${'吗 '.repeat(n / 2)}x`],
   ['"@a.@a.…"', (n) => '@a.'.repeat(n / 3)],
 ]
-
-/** The best of three runs in milliseconds, so a busy machine does not decide the outcome. */
-function timed(run: () => unknown): number {
-  let best = Number.POSITIVE_INFINITY
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now()
-    run()
-    best = Math.min(best, performance.now() - started)
-  }
-  return best
-}
 
 describe('member text: time linear in the length', () => {
   describe.each(HOSTILE)('%s', (_shape, make) => {

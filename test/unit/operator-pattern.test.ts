@@ -15,6 +15,7 @@ import { bindSop } from '../../src/features/sop/engine/binding.js'
 import { completesTask } from '../../src/features/sop/engine/task-rules.js'
 import { sopSchema } from '../../src/features/sop/schema.js'
 import { SopLibrary } from '../../src/features/sop/sop-library.js'
+import { timed } from '../helpers/timing.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'qunbot-pattern-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -23,17 +24,6 @@ function compiled(source: string): OperatorPattern {
   const result = compileOperatorPattern(source)
   if (isPatternProblem(result)) throw new Error(`test bug: ${source} was refused (${result.kind})`)
   return result
-}
-
-/** Milliseconds one call takes (the best of three, so a busy machine does not decide). */
-function timed(run: () => unknown): number {
-  let best = Number.POSITIVE_INFINITY
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now()
-    run()
-    best = Math.min(best, performance.now() - started)
-  }
-  return best
 }
 
 // With backtracking, each of these takes 2^30 steps on 'a' * 30 + '!' (seconds to minutes).
