@@ -12,6 +12,7 @@ import { seededRandom } from '../core/random.js'
 import type { RouteDefinition } from '../core/route.js'
 import type { ConnectionStatus } from '../core/types.js'
 import { type Db, openDatabase } from '../db/client.js'
+import { commitOpenWindow } from '../db/commit-window.js'
 import { createMembershipRepository } from '../db/membership-repository.js'
 import { createFeatures } from '../features/index.js'
 import { createLogger } from '../logging/create-logger.js'
@@ -201,6 +202,8 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     groups: {
       removeMember: async (roomId, memberId) => {
         if (!platform.remove) throw new NoRemoveRightError(`${platform.name} cannot remove members`)
+        // The violation that led here is on disk before the member is gone.
+        commitOpenWindow(db.$client)
         await platform.remove(roomId, memberId)
       },
     },
@@ -329,6 +332,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     authFailuresPerMinute: config.authFailuresPerMinute,
     listenHost: config.host,
     allowedHosts: config.allowedHosts,
+    beforeRespond: () => commitOpenWindow(db.$client),
   })
 
   let stopping: Promise<void> | undefined

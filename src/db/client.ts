@@ -5,6 +5,7 @@ import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { QunbotError } from '../core/errors.js'
 import { createPrivateFile, makePrivateDir } from '../storage/private-files.js'
+import { commitOpenWindow } from './commit-window.js'
 import * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
@@ -57,6 +58,8 @@ export function openDatabase(file: string): Db {
  * checkpoint.
  */
 export function truncateWal(sqlite: Database.Database): boolean {
+  // A checkpoint cannot copy what an open transaction holds.
+  commitOpenWindow(sqlite)
   const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
   return result?.busy === 0
 }

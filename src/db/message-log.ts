@@ -2,17 +2,18 @@ import type { Statement } from 'better-sqlite3'
 import { maskPersonalData } from '../core/mask.js'
 import type { InboundMessage } from '../core/types.js'
 import type { Db } from './client.js'
+import { CommitWindow } from './commit-window.js'
 
 export interface MessageLogOptions {
-  /** Flush messages when this many rows are buffered. */
+  /** Commit the window when this many messages joined it. */
   maxBatch?: number
-  /** Flush messages at most this long after the first buffered row (ms of real time). */
+  /** Commit the window at most this long after it opened (ms of real time). */
   maxDelayMs?: number
   /** Write member activity at most this long after it changed (ms of real time). */
   activityDelayMs?: number
-  /** Called when a flush fails; the rows stay buffered and are retried with the next flush. */
+  /** Called when a write fails; messages rolled back are written again with the next window. */
   onError?: (error: unknown) => void
-  /** Called after each committed write, with its row count and duration (benchmarks, metrics). */
+  /** Called after each commit with its row count and duration (benchmarks, metrics). */
   onFlush?: (kind: 'messages' | 'activity', rows: number, ms: number) => void
 }
 
@@ -31,52 +32,51 @@ interface PendingActivity {
 }
 
 /**
- * Stores inbound messages and member activity with group commit. Messages are buffered and
- * written in one transaction every `maxDelayMs` or `maxBatch` rows: one commit per row would cap
- * the bot at the disk's fsync rate. Member activity (message count, last seen) is derived from
- * the messages, so it is summed in memory and written less often: updating scattered `members`
- * rows in every message commit tripled the pages each commit wrote (measured by the bench).
- * This is the hot path, so it uses prepared better-sqlite3 statements, not the query builder.
+ * Stores inbound messages and member activity. Each message row is written by the record stage
+ * into the {@link CommitWindow}, the transaction shared by every message of the next
+ * `maxDelayMs` (or `maxBatch` messages) and by the state they change, so one commit (one fsync)
+ * serves many messages and a message's effects never reach the disk without it. Member activity
+ * (message count, last seen) is derived from the messages, so it is summed in memory and written
+ * less often: updating scattered `members` rows for every message tripled the pages each commit
+ * wrote (measured by the bench). This is the hot path, so it uses prepared better-sqlite3
+ * statements, not the query builder.
  */
 export class MessageLog {
-  private buffer: PendingRow[] = []
+  readonly window: CommitWindow
+  /** Rows of the open window, kept until it commits: a failed commit rolls them back. */
+  private inWindow: PendingRow[] = []
+  /** Rows rolled back by a failed commit, written again when the next window opens. */
+  private retry: PendingRow[] = []
   private activity = new Map<string, PendingActivity>()
-  private timer: NodeJS.Timeout | undefined
   private activityTimer: NodeJS.Timeout | undefined
-  private readonly writeMessages: (rows: PendingRow[]) => PendingRow[]
+  private readonly insertMessage: Statement
   private readonly writeActivity: (rows: Iterable<PendingActivity>) => void
-  private readonly maxBatch: number
-  private readonly maxDelayMs: number
   private readonly activityDelayMs: number
 
   constructor(
     private readonly db: Db,
     private readonly options: MessageLogOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 1000
-    this.maxDelayMs = options.maxDelayMs ?? 50
     this.activityDelayMs = options.activityDelayMs ?? 5000
     const sqlite = db.$client
-    const insertMessage: Statement = sqlite.prepare(
+    this.window = new CommitWindow(sqlite, {
+      maxMessages: options.maxBatch ?? 1000,
+      maxDelayMs: options.maxDelayMs ?? 50,
+      onCommit: (messages, ms) => {
+        this.inWindow = []
+        if (messages > 0) options.onFlush?.('messages', messages, ms)
+      },
+      onError: (error) => {
+        this.retry = this.retry.concat(this.inWindow)
+        this.inWindow = []
+        options.onError?.(error)
+      },
+    })
+    this.insertMessage = sqlite.prepare(
       'INSERT OR IGNORE INTO messages (id, room_id, sender_id, text, mentions_bot, sent_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
     const touchMember: Statement = sqlite.prepare(
       'UPDATE members SET last_seen_at = max(coalesce(last_seen_at, 0), ?), message_count = message_count + ?, name = ? WHERE room_id = ? AND member_id = ?',
-    )
-    // Returns the rows actually inserted (not already stored), which are the ones that count as activity.
-    this.writeMessages = sqlite.transaction((rows: PendingRow[]) =>
-      rows.filter(
-        ({ message: m, maskedText, receivedAt }) =>
-          insertMessage.run(
-            m.id,
-            m.roomId,
-            m.sender.id,
-            maskedText,
-            m.mentionsBot ? 1 : 0,
-            m.sentAt,
-            receivedAt,
-          ).changes > 0,
-      ),
     )
     // The name is masked here, once per flush, not per message: a member may be named 王13812345678.
     this.writeActivity = sqlite.transaction((rows: Iterable<PendingActivity>) => {
@@ -85,52 +85,61 @@ export class MessageLog {
     })
   }
 
-  /** Buffers one message; it is durable after the next flush (at most `maxDelayMs` later). */
+  /**
+   * Writes one message into the open commit window (opening one if needed). It is durable when
+   * the window commits: at most `maxDelayMs` later, and before anything the message caused is
+   * sent.
+   */
   record(message: InboundMessage, maskedText: string, receivedAt: number): void {
-    this.buffer.push({ message, maskedText, receivedAt })
-    if (this.buffer.length >= this.maxBatch) this.flushMessages()
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flushMessages(), this.maxDelayMs)
-      this.timer.unref()
+    const opening = !this.window.isOpen
+    this.window.join()
+    if (opening && this.retry.length > 0) {
+      const again = this.retry
+      this.retry = []
+      for (const row of again) this.insert(row, false)
     }
+    this.insert({ message, maskedText, receivedAt }, true)
+    this.window.noteMessage()
   }
 
+  /** Messages written but not yet committed. */
   get pending(): number {
-    return this.buffer.length
+    return this.inWindow.length + this.retry.length
   }
 
-  /** Writes everything buffered: messages and member activity. */
+  /** Commits the open window and writes member activity. */
   flush(): void {
-    this.flushMessages()
+    this.window.commit()
     this.flushActivity()
+  }
+
+  /** Commits the open window; stops taking part in group commit (shutdown). */
+  close(): void {
+    this.flush()
+    this.window.close()
   }
 
   /** Ids of messages received since `since`, to refill the duplicate filter after a restart. */
   recentIds(since: number): string[] {
-    this.flushMessages()
     const rows = this.db.$client.prepare('SELECT id FROM messages WHERE received_at >= ?').pluck().all(since)
     return rows as string[]
   }
 
-  private flushMessages(): void {
-    if (this.timer) {
-      clearTimeout(this.timer)
-      this.timer = undefined
-    }
-    if (this.buffer.length === 0) return
-    const rows = this.buffer
-    this.buffer = []
-    let inserted: PendingRow[]
-    const started = performance.now()
-    try {
-      inserted = this.writeMessages(rows)
-      this.options.onFlush?.('messages', rows.length, performance.now() - started)
-    } catch (error) {
-      this.buffer = rows.concat(this.buffer)
-      this.options.onError?.(error)
-      return
-    }
-    for (const row of inserted) this.noteActivity(row.message, row.receivedAt)
+  private insert(row: PendingRow, countActivity: boolean): void {
+    const m = row.message
+    const inserted =
+      this.insertMessage.run(
+        m.id,
+        m.roomId,
+        m.sender.id,
+        row.maskedText,
+        m.mentionsBot ? 1 : 0,
+        m.sentAt,
+        row.receivedAt,
+      ).changes > 0
+    this.inWindow.push(row)
+    // Only rows not already stored count as activity (a redelivered message is not a new one).
+    if (inserted && countActivity) this.noteActivity(m, row.receivedAt)
   }
 
   private flushActivity(): void {
@@ -150,7 +159,6 @@ export class MessageLog {
       this.options.onError?.(error)
     }
   }
-
   private noteActivity(m: InboundMessage, at: number): void {
     const key = `${m.roomId}\u0000${m.sender.id}`
     const entry = this.activity.get(key)

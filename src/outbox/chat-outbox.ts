@@ -2,6 +2,7 @@ import { and, count, eq, inArray } from 'drizzle-orm'
 import { maskDeep, maskPersonalData } from '../core/mask.js'
 import type { MessagePart, OutgoingMessage } from '../core/types.js'
 import type { Db } from '../db/client.js'
+import { commitOpenWindow } from '../db/commit-window.js'
 import { chatOutbox } from '../db/schema.js'
 
 /** A chunk given up after repeated failures (or because the bot left the group), as shown to operators. */
@@ -108,8 +109,13 @@ export function createChatOutbox(db: Db) {
       return (minNotBefore.get() as { t: number | null }).t ?? undefined
     },
 
+    /**
+     * Marks a chunk as going out now and commits: the mark, and the state change that queued the
+     * chunk (which may still be in the open commit window), are on disk before the platform call.
+     */
     markSending(id: number): void {
       db.update(chatOutbox).set({ status: 'sending' }).where(eq(chatOutbox.id, id)).run()
+      commitOpenWindow(db.$client)
     },
 
     /**

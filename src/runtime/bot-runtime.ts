@@ -127,7 +127,7 @@ export class BotRuntime {
     await this.stopIntake()
     this.reconcileTimer?.cancel()
     for (const feature of this.options.features) await feature.stop?.()
-    this.messageLog.flush()
+    this.messageLog.close()
   }
 
   login(): LoginStatus {

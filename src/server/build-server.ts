@@ -40,6 +40,11 @@ export interface ServerDeps {
   allowedHosts?: string[]
   /** The clock for the failure windows (tests). */
   now?: () => number
+  /**
+   * Called before every response is sent: commits the bot's open commit window, so an answer
+   * never reports a change that is not yet on disk.
+   */
+  beforeRespond?: () => void
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
@@ -133,6 +138,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       })
     }
   })
+
+  const beforeRespond = deps.beforeRespond
+  if (beforeRespond)
+    app.addHook('onSend', async () => {
+      beforeRespond()
+    })
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof HttpError)

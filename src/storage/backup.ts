@@ -12,6 +12,7 @@ import {
 } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { commitOpenWindow } from '../db/commit-window.js'
 import { DATABASE_SIDE_FILES } from './data-dir.js'
 import { createPrivateFile, makePrivateDir, PRIVATE_FILE_MODE, syncDir } from './private-files.js'
 import { storageMessage } from './storage-messages.js'
@@ -120,6 +121,8 @@ export async function writeBackup(
   // Created here so it is private from its first byte; SQLite fills the empty file.
   createPrivateFile(temp)
   try {
+    // The backup copies committed pages: what the open commit window holds goes in first.
+    commitOpenWindow(source)
     await source.backup(temp, { progress: () => options.pagesPerStep })
     chmodSync(temp, PRIVATE_FILE_MODE)
     toRollbackJournal(temp)

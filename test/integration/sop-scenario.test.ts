@@ -62,6 +62,12 @@ describe('SOP scenario through the simulator', () => {
     ((await app.api('GET', `/api/sim/rooms/${roomId}/messages`)).body.messages as Line[]).filter(
       (m) => m.self,
     )
+  /**
+   * The bot's lines other than the daily topic: advancing to 10:00 crosses 20:00 when the test
+   * starts between 10:00 and 20:00 in Shanghai, and the topic then goes out on the way.
+   */
+  const notTopics = async (): Promise<string[]> =>
+    (await bot()).map((l) => l.text).filter((text) => !text.startsWith('今日话题'))
   const say = async (who: string, text: string) => {
     const res = await app.api('POST', `/api/sim/rooms/${roomId}/messages`, { from: ids[who], text })
     expect(res.status).toBe(202)
@@ -102,14 +108,14 @@ describe('SOP scenario through the simulator', () => {
     }
     await advance(60_000)
     await settle()
-    expect((await bot()).map((l) => l.text)).toEqual(['欢迎 @小明 @小红 加入测试群'])
+    expect(await notTopics()).toEqual(['欢迎 @小明 @小红 加入测试群'])
   })
 
   it('sends one completion message with the summed points when both tasks are done', async () => {
     await say('小明', '大家好，我是小明')
     await say('小明', '已读群规')
     await settle()
-    const lines = (await bot()).slice(1).map((l) => l.text)
+    const lines = (await notTopics()).slice(1)
     expect(lines).toEqual(['@小明 完成新人任务，获得 15 积分'])
     const points = await app.api('GET', `/api/points/${roomId}/${ids['小明']}`)
     expect(points.body.balance).toBe(15)

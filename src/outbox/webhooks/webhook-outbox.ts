@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../db/client.js'
+import { commitOpenWindow } from '../../db/commit-window.js'
 
 export interface DeliveryRow {
   id: string
@@ -58,7 +59,9 @@ export function createWebhookOutbox(db: Db) {
       insert.run(id, endpoint, eventType, body, now, now)
       return id
     },
+    /** Deliveries to post now. Commits first: a webhook never tells of a change not yet on disk. */
     due(now: number, limit = 20): DeliveryRow[] {
+      commitOpenWindow(sql)
       return due.all(now, limit) as DeliveryRow[]
     },
     nextDueAt(): number | undefined {
