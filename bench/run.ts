@@ -28,12 +28,14 @@ import type { AnalyticsResults } from './analytics-case.js'
 import { bindGroups, countSends } from './bind-groups.js'
 import { writeBoundContent } from './bound-content.js'
 import { type FaqResults, generateFaqWorkload, printFaqSection, runFaqCase } from './faq-case.js'
+import { type HostileResults, printHostileSection, runHostileCase } from './hostile-case.js'
 import {
   benchWordList,
   type ModerationResults,
   printModerationSection,
   runModerationCase,
 } from './moderation-case.js'
+import { type PeerResults, printPeerSection, runPeerCase } from './peer-case.js'
 import { RecordingPlatform } from './recording-platform.js'
 import { percentile, round, StageTimes, sortedCopy } from './stats.js'
 import { createWorkload } from './workload.js'
@@ -68,6 +70,10 @@ const TARGETS = {
   faqP99Ms: 1,
   moderationP99Ms: 0.2,
   analyticsOverviewMs: 200,
+  /** The slowest hostile shape at 60,000 characters, whole pipeline. */
+  hostile60kMs: 10,
+  /** Linear growth makes 60k/10k about 6; half again for a shared machine's noise. */
+  hostileRatio: 9,
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -413,6 +419,17 @@ async function main(): Promise<void> {
 
     const deliveries = platform.deliveries.length
     const queued = sender.queueDepth()
+
+    // --- Hostile input through the same bound pipeline, after the checks above counted.
+    const hostile = await runHostileCase(runtime, workload.rooms, workload.members, words, (sink) => {
+      stageSink = sink
+    })
+    // --- What a user would otherwise run, on every 20th timed message.
+    const peerTexts = messages
+      .slice(WORKLOAD.warmup)
+      .filter((_, i) => i % 20 === 0)
+      .map((m) => m.text)
+    const peers = runPeerCase(peerTexts, kb.entries, words)
     await runtime.stop()
     sender.stop()
     await platform.stop()
@@ -442,6 +459,7 @@ async function main(): Promise<void> {
       flushMs: ms(pasteFlushed - pasteHandled),
       stages: pasteStages.summary(stageOrder),
     }
+    const stages = timedStages.summary(stageOrder)
     const cpu = cpus()
     const results = {
       date: new Date().toISOString(),
@@ -482,7 +500,9 @@ async function main(): Promise<void> {
       longPaste,
       peakRssMb: memory.peakMb,
       rssSamples: memory.samples,
-      stages: timedStages.summary(stageOrder),
+      stages,
+      hostile,
+      peers,
       groupCommit,
       durable,
       faq,
@@ -533,6 +553,16 @@ async function main(): Promise<void> {
           value: moderation.stage.latencyMs.p99,
           met: moderation.stage.latencyMs.p99 < TARGETS.moderationP99Ms,
         },
+        hostile60kMs: {
+          target: `< ${TARGETS.hostile60kMs} (slowest hostile shape at 60,000 characters)`,
+          value: hostile.worstMs['60000'] ?? 0,
+          met: (hostile.worstMs['60000'] ?? 0) < TARGETS.hostile60kMs,
+        },
+        hostileRatio60kTo10k: {
+          target: `<= ${TARGETS.hostileRatio} (linear is 6)`,
+          value: hostile.worstRatio,
+          met: hostile.worstRatio <= TARGETS.hostileRatio,
+        },
         analyticsOverviewMs: {
           target: `< ${TARGETS.analyticsOverviewMs} (GET /api/analytics/overview, 7 days, seed:large)`,
           value: analytics.overview7dMs,
@@ -575,6 +605,9 @@ interface PrintableResults {
     activity: { flushes: number; rows: number; totalMs: number }
   }
   durable: boolean
+  hostile: HostileResults
+  peers: PeerResults
+  checks: { timedMessagesThatSent: number; timedShareThatSent: number }
   faq: FaqResults
   moderation: ModerationResults
   analytics: AnalyticsResults
@@ -604,6 +637,10 @@ function printTable(r: PrintableResults): void {
     'long paste',
     `${r.longPaste.chars} chars: ${r.longPaste.ms} ms, ${r.longPaste.msWithFlush} ms with flush`,
   )
+  line(
+    'messages that acted',
+    `${r.checks.timedMessagesThatSent} of ${r.workload.timed} (${(r.checks.timedShareThatSent * 100).toFixed(1)}%) led to a send (answer, warning, reply, welcome)`,
+  )
   line('peak RSS', `${r.peakRssMb} MB`)
   line('durable', String(r.durable))
   console.log('\n  stage        count     total ms   mean µs    p50 µs    p99 µs      max µs')
@@ -619,6 +656,11 @@ function printTable(r: PrintableResults): void {
   console.log(
     `  ${'activity'.padEnd(10)} ${String(g.activity.flushes).padStart(7)} ${g.activity.totalMs.toFixed(1).padStart(12)}   member-activity writes of ${g.activity.rows} rows in all`,
   )
+  printHostileSection(r.hostile)
+  printPeerSection(r.peers, {
+    faq: r.stages.faq?.meanUs ?? 0,
+    moderation: r.stages.moderation?.meanUs ?? 0,
+  })
   printFaqSection(r.faq)
   printModerationSection(r.moderation)
   printAnalytics(r.analytics)

@@ -6,5 +6,8 @@ import { createHash } from 'node:crypto'
  * holds their id.
  */
 export function hashMemberId(memberId: string): string {
-  return `sha256:${createHash('sha256').update(memberId).digest('hex')}`
+  return `${HASH_PREFIX}${createHash('sha256').update(memberId).digest('hex')}`
 }
+
+/** How a hashed id starts (a platform id never does). */
+export const HASH_PREFIX = 'sha256:'

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { forgetCachedReads } from './read-cache.js'
 
 export interface CommitWindowOptions {
   /** Commit at most this long after the window opened (ms of real time). */
@@ -75,6 +76,7 @@ export class CommitWindow {
     } catch (error) {
       // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or already rolled back.
       if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK')
+      forgetCachedReads(this.sqlite)
       this.options.onError?.(error)
       return false
     }

@@ -1,5 +1,6 @@
 import { maskPersonalData } from '../../core/mask.js'
 import type { Db } from '../../db/client.js'
+import { ReadCache, transactionForgettingOnRollback } from '../../db/read-cache.js'
 
 export type TicketStatus = 'open' | 'assigned' | 'waiting_member' | 'resolved' | 'returned_to_bot'
 export const ACTIVE: readonly TicketStatus[] = ['open', 'assigned', 'waiting_member']
@@ -27,6 +28,15 @@ const COLUMNS = `id, room_id AS roomId, member_id AS memberId, member_name AS me
   rating_asked_at AS ratingAskedAt, rating, first_response_breached_at AS firstResponseBreachedAt,
   resolution_breached_at AS resolutionBreachedAt`
 
+/** What a member's message may belong to: their open ticket, or a resolved one awaiting a rating. */
+export interface MemberTickets {
+  active?: Ticket
+  awaitingRating?: Ticket
+}
+
+/** How far back the messages shown to staff with a new ticket go. */
+const RECENT_CONTEXT_MS = 60 * 60_000
+
 /** Events whose actor is the member (an id, kept as it is); in every other event it is a staff name. */
 const MEMBER_EVENTS = new Set(['member_message', 'earlier_message', 'opened', 'rating'])
 
@@ -45,6 +55,12 @@ export function createTicketRepository(db: Db) {
       `SELECT ${COLUMNS} FROM tickets WHERE room_id = ? AND member_id = ?
          AND (status IN ('open', 'assigned', 'waiting_member')
               OR (status = 'resolved' AND rating_asked_at IS NOT NULL AND rating IS NULL))
+       ORDER BY resolved_at DESC`,
+    ),
+    memberTicketsAll: sql.prepare(
+      `SELECT ${COLUMNS} FROM tickets
+       WHERE status IN ('open', 'assigned', 'waiting_member')
+          OR (status = 'resolved' AND rating_asked_at IS NOT NULL AND rating IS NULL)
        ORDER BY resolved_at DESC`,
     ),
     byId: sql.prepare(`SELECT ${COLUMNS} FROM tickets WHERE id = ?`),
@@ -71,7 +87,7 @@ export function createTicketRepository(db: Db) {
     ),
     rate: sql.prepare('UPDATE tickets SET rating = ? WHERE id = ? AND rating IS NULL'),
     recentMessages: sql.prepare(
-      'SELECT text, sent_at AS at FROM messages WHERE room_id = ? AND sender_id = ? AND received_at < ? ORDER BY received_at DESC LIMIT ?',
+      'SELECT text, sent_at AS at FROM messages WHERE room_id = ? AND sender_id = ? AND received_at < ? AND received_at >= ? ORDER BY received_at DESC LIMIT ?',
     ),
     activeAll: sql.prepare(
       `SELECT ${COLUMNS} FROM tickets WHERE status IN ('open', 'assigned', 'waiting_member')`,
@@ -83,19 +99,49 @@ export function createTicketRepository(db: Db) {
       'UPDATE tickets SET resolution_breached_at = ? WHERE id = ? AND resolution_breached_at IS NULL',
     ),
   }
+  // A member's open ticket is looked up on every message, and most members have none: every
+  // member with an open or awaiting-rating ticket is held in memory (loaded once, a few hundred
+  // rows), and a ticket write updates its member's entry (see ReadCache).
+  const withTickets = new ReadCache<Map<string, MemberTickets>>(sql)
+  const memberKey = (roomId: string, memberId: string) => `${roomId}\u0000${memberId}`
+  const loadAll = () => {
+    const map = new Map<string, MemberTickets>()
+    for (const t of q.memberTicketsAll.all() as Ticket[]) {
+      const key = memberKey(t.roomId, t.memberId)
+      const entry = map.get(key) ?? {}
+      if (ACTIVE.includes(t.status)) entry.active ??= t
+      else entry.awaitingRating ??= t
+      map.set(key, entry)
+    }
+    return map
+  }
+  const refresh = (ticketId: number) => {
+    const map = withTickets.peek('')
+    if (!map) return
+    const ticket = q.byId.get(ticketId) as Ticket | undefined
+    if (!ticket) return withTickets.clear()
+    const rows = q.memberTickets.all(ticket.roomId, ticket.memberId) as Ticket[]
+    const active = rows.find((t) => ACTIVE.includes(t.status))
+    const awaitingRating = rows.find((t) => t.status === 'resolved')
+    const key = memberKey(ticket.roomId, ticket.memberId)
+    if (active || awaitingRating)
+      map.set(key, { ...(active ? { active } : {}), ...(awaitingRating ? { awaitingRating } : {}) })
+    else map.delete(key)
+  }
+  const changed = <T>(ticketId: number, result: T): T => {
+    refresh(ticketId)
+    return result
+  }
   return {
     transaction<T>(work: () => T): T {
-      return sql.transaction(work)()
+      return transactionForgettingOnRollback(sql, work)
     },
     active(roomId: string, memberId: string): Ticket | undefined {
       return q.active.get(roomId, memberId) as Ticket | undefined
     },
     /** What a member's message may belong to: their open ticket, or a resolved one awaiting a rating. */
-    memberTickets(roomId: string, memberId: string): { active?: Ticket; awaitingRating?: Ticket } {
-      const rows = q.memberTickets.all(roomId, memberId) as Ticket[]
-      const active = rows.find((t) => ACTIVE.includes(t.status))
-      const awaitingRating = rows.find((t) => t.status === 'resolved')
-      return { ...(active ? { active } : {}), ...(awaitingRating ? { awaitingRating } : {}) }
+    memberTickets(roomId: string, memberId: string): MemberTickets {
+      return withTickets.get('', loadAll).get(memberKey(roomId, memberId)) ?? {}
     },
     get(id: number): Ticket | undefined {
       return q.byId.get(id) as Ticket | undefined
@@ -117,6 +163,7 @@ export function createTicketRepository(db: Db) {
         q.insert.run(roomId, memberId, maskPersonalData(memberName), maskPersonalData(reason), priority, now)
           .lastInsertRowid,
       )
+      refresh(id)
       return this.get(id) as Ticket
     },
     event(ticketId: number, at: number, kind: string, actor: string | null, text: string | null): void {
@@ -132,21 +179,25 @@ export function createTicketRepository(db: Db) {
       }[]
     },
     setStatus(id: number, status: TicketStatus): void {
-      q.setStatus.run(status, id)
+      changed(id, q.setStatus.run(status, id))
     },
     assign(id: number, assignee: string): void {
-      q.assign.run(maskPersonalData(assignee), id)
+      changed(id, q.assign.run(maskPersonalData(assignee), id))
     },
     firstResponse(id: number, at: number): void {
-      q.firstResponse.run(at, id)
+      changed(id, q.firstResponse.run(at, id))
     },
     resolve(id: number, at: number, askRating: boolean): void {
-      q.resolve.run(at, askRating ? at : null, id)
+      changed(id, q.resolve.run(at, askRating ? at : null, id))
     },
     reopen(id: number): void {
-      q.reopen.run(id)
+      changed(id, q.reopen.run(id))
     },
-    /** The member's last messages before `before` (already masked when stored), oldest first. */
+    /**
+     * The member's last messages in the hour before `before` (already masked when stored), oldest
+     * first. Bounded in time: the scan walks the group's messages backwards (there is no index by
+     * sender), and a member who never wrote would otherwise make it read the group's whole history.
+     */
     recentMessages(
       roomId: string,
       memberId: string,
@@ -154,7 +205,10 @@ export function createTicketRepository(db: Db) {
       limit = 5,
     ): { text: string; at: number }[] {
       return (
-        q.recentMessages.all(roomId, memberId, before, limit) as { text: string; at: number }[]
+        q.recentMessages.all(roomId, memberId, before, before - RECENT_CONTEXT_MS, limit) as {
+          text: string
+          at: number
+        }[]
       ).reverse()
     },
     activeTickets(): Ticket[] {
@@ -162,10 +216,12 @@ export function createTicketRepository(db: Db) {
     },
     /** Records a breach; false when it was already recorded (so it is reported once). */
     markBreached(id: number, kind: 'first_response' | 'resolution', now: number): boolean {
-      return (kind === 'first_response' ? q.breachFirst : q.breachResolution).run(now, id).changes > 0
+      return (
+        changed(id, (kind === 'first_response' ? q.breachFirst : q.breachResolution).run(now, id)).changes > 0
+      )
     },
     rate(id: number, rating: number): boolean {
-      return q.rate.run(rating, id).changes > 0
+      return changed(id, q.rate.run(rating, id)).changes > 0
     },
   }
 }

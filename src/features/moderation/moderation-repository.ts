@@ -1,6 +1,7 @@
 import { maskPersonalData } from '../../core/mask.js'
-import { hashMemberId } from '../../core/member-hash.js'
+import { HASH_PREFIX, hashMemberId } from '../../core/member-hash.js'
 import type { Db } from '../../db/client.js'
+import { ReadCache } from '../../db/read-cache.js'
 
 /** A violation's outcome, strongest first: what the bot did about it. */
 export const VIOLATION_ACTIONS = ['remove', 'remove_failed', 'alert', 'warn'] as const
@@ -58,8 +59,8 @@ export function createModerationRepository(db: Db) {
   const joinedAt = sql
     .prepare('SELECT joined_at FROM members WHERE room_id = ? AND member_id = ? AND left_at IS NULL')
     .pluck()
-  const banGet = sql.prepare(
-    'SELECT list, member_id AS memberId, member_name AS memberName, reason, added_by AS addedBy, added_at AS addedAt FROM bans WHERE list = ? AND member_id IN (?, ?)',
+  const banListOf = sql.prepare(
+    'SELECT list, member_id AS memberId, member_name AS memberName, reason, added_by AS addedBy, added_at AS addedAt FROM bans WHERE list = ?',
   )
   const banUpsert = sql.prepare(
     'INSERT INTO bans (list, member_id, member_name, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (list, member_id) DO UPDATE SET reason = excluded.reason, added_by = excluded.added_by, added_at = excluded.added_at, member_name = coalesce(excluded.member_name, bans.member_name)',
@@ -69,6 +70,15 @@ export function createModerationRepository(db: Db) {
     'SELECT list, member_id AS memberId, member_name AS memberName, reason, added_by AS addedBy, added_at AS addedAt FROM bans WHERE (? IS NULL OR list = ?) ORDER BY list, added_at DESC',
   )
 
+  // Looked up on every message of a group with a ban list, and bans are few and change rarely: a
+  // list is held in memory whole, by member id (see ReadCache). Erased members' bans are keyed by
+  // the hash of their id; the hash is only computed when the list holds such a ban.
+  const bans = new ReadCache<{ byMember: Map<string, BanRow>; hashed: boolean }>(sql)
+  const loadList = (list: string) => () => {
+    const byMember = new Map<string, BanRow>()
+    for (const row of banListOf.all(list) as BanRow[]) byMember.set(row.memberId, row)
+    return { byMember, hashed: [...byMember.keys()].some((id) => id.startsWith(HASH_PREFIX)) }
+  }
   return {
     log(row: Omit<ActionRow, 'id' | 'roomTopic' | 'undoneAt' | 'undoneBy'>): number {
       return Number(
@@ -114,9 +124,11 @@ export function createModerationRepository(db: Db) {
     },
     /** The ban, matched by id or by the hash an erased member's ban keeps. */
     ban(list: string, memberId: string): BanRow | undefined {
-      return banGet.get(list, memberId, hashMemberId(memberId)) as BanRow | undefined
+      const { byMember, hashed } = bans.get(list, loadList(list))
+      return byMember.get(memberId) ?? (hashed ? byMember.get(hashMemberId(memberId)) : undefined)
     },
     addBan(row: BanRow): void {
+      bans.clear()
       banUpsert.run(
         row.list,
         row.memberId,
@@ -127,6 +139,7 @@ export function createModerationRepository(db: Db) {
       )
     },
     removeBan(list: string, memberId: string): boolean {
+      bans.clear()
       return banDelete.run(list, memberId, hashMemberId(memberId)).changes > 0
     },
     bans(list?: string): BanRow[] {

@@ -174,7 +174,11 @@ export class ModerationService {
     const esc = profile.escalation
     const count = this.deps.repo.countViolations(room.id, member.id, now - esc.decayAfter) + 1
     const reason = profile.texts.reasons[violation.rule]
-    const evidence = maskPersonalData(`${violation.detail} | ${message.text}`).slice(0, EVIDENCE_CHARS)
+    // Masked before it is shortened, so no number is cut in half; only the part that can reach
+    // the log is masked (an e-mail address is at most 320 characters long).
+    const evidence = maskPersonalData(
+      `${violation.detail} | ${message.text.slice(0, EVIDENCE_CHARS + 320)}`,
+    ).slice(0, EVIDENCE_CHARS)
     let action: ModerationAction
     if (esc.removeAt > 0 && count >= esc.removeAt) {
       const removed = await this.remove(room, member, now)

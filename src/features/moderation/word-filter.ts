@@ -1,3 +1,5 @@
+import { memoized } from '../../core/normalize-text.js'
+
 /**
  * Sensitive-word matching: Aho-Corasick over UTF-16 code units, on text normalised the way evasion
  * is written: full-width to half-width and lower case (NFKC), and every separator removed
@@ -16,10 +18,10 @@ interface Node {
 
 const SEPARATORS = /[\s\p{P}\p{S}\p{Z}\p{Cf}_]+/gu
 
-/** The form both words and messages are matched in. */
-export function normalizeForMatching(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(SEPARATORS, '')
-}
+/** The form both words and messages are matched in (remembered: the stage needs it twice). */
+export const normalizeForMatching = memoized((text) =>
+  text.normalize('NFKC').toLowerCase().replace(SEPARATORS, ''),
+)
 
 export class WordFilter {
   private readonly nodes: Node[] = [{ next: new Map(), fail: 0, output: -1 }]

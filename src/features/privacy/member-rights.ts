@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js'
 import type { Logger } from '../../core/logger.js'
 import { hashMemberId } from '../../core/member-hash.js'
 import { type Db, truncateWal } from '../../db/client.js'
+import { forgetCachedReads } from '../../db/read-cache.js'
 
 /**
  * A table holding rows about members: how a member's rows are found, and what erasure does with
@@ -363,6 +364,8 @@ export function createMemberRights(
       })
       const report = run()
       if (!report) return report
+      // The member's rows changed under every repository's cached reads.
+      forgetCachedReads(sqlite)
       // secure_delete zeroes the rows in the new page versions; the older ones, with the member's
       // data, are still frames of the write-ahead log until it is checkpointed and truncated.
       const walTruncated = truncateWal(sqlite)

@@ -1,6 +1,7 @@
 import { maskPersonalData } from '../../core/mask.js'
 import type { Member } from '../../core/types.js'
 import type { Db } from '../../db/client.js'
+import { ReadCache, transactionForgettingOnRollback } from '../../db/read-cache.js'
 
 export interface NewcomerRow {
   roomId: string
@@ -43,8 +44,8 @@ export function createSopRepository(db: Db) {
     dropPendingWelcomes: sql.prepare(
       'UPDATE sop_welcomes SET suppressed = 1 WHERE room_id = ? AND welcomed_at IS NULL AND suppressed = 0',
     ),
-    newcomer: sql.prepare(
-      'SELECT room_id AS roomId, member_id AS memberId, name, sop_name AS sopName, joined_at AS joinedAt, expires_at AS expiresAt, status FROM sop_newcomers WHERE room_id = ? AND member_id = ?',
+    roomNewcomers: sql.prepare(
+      'SELECT room_id AS roomId, member_id AS memberId, name, sop_name AS sopName, joined_at AS joinedAt, expires_at AS expiresAt, status FROM sop_newcomers WHERE room_id = ?',
     ),
     upsertNewcomer: sql.prepare(
       `INSERT INTO sop_newcomers (room_id, member_id, name, sop_name, joined_at, expires_at, status) VALUES (?, ?, ?, ?, ?, ?, 'active')
@@ -107,8 +108,8 @@ export function createSopRepository(db: Db) {
     createPoll: sql.prepare(
       'INSERT OR IGNORE INTO polls (room_id, topic_id, fired_at, closes_at, options) VALUES (?, ?, ?, ?, ?)',
     ),
-    openPoll: sql.prepare(
-      'SELECT id, room_id AS roomId, topic_id AS topicId, fired_at AS firedAt, closes_at AS closesAt, options FROM polls WHERE room_id = ? AND closed_at IS NULL AND closes_at > ? ORDER BY fired_at DESC LIMIT 1',
+    unclosedPolls: sql.prepare(
+      'SELECT id, room_id AS roomId, topic_id AS topicId, fired_at AS firedAt, closes_at AS closesAt, options FROM polls WHERE room_id = ? AND closed_at IS NULL ORDER BY fired_at DESC',
     ),
     duePolls: sql.prepare(
       'SELECT id, room_id AS roomId, topic_id AS topicId, fired_at AS firedAt, closes_at AS closesAt, options FROM polls WHERE closed_at IS NULL AND closes_at <= ? ORDER BY closes_at',
@@ -134,10 +135,17 @@ export function createSopRepository(db: Db) {
     options: JSON.parse(r.options) as string[],
   })
 
+  // Read on every message of a bound group; written only here (see ReadCache).
+  const unclosedPolls = new ReadCache<PollRow[]>(sql)
+  // A group's newcomer rows, held whole per group (a few hundred at most).
+  const newcomers = new ReadCache<Map<string, NewcomerRow>>(sql)
+  const loadNewcomers = (roomId: string) => () =>
+    new Map((q.roomNewcomers.all(roomId) as NewcomerRow[]).map((row) => [row.memberId, row]))
+
   return {
     /** Runs `work` in one transaction (nested calls become savepoints), so a state change and the sends it causes commit together. */
     transaction<T>(work: () => T): T {
-      return sql.transaction(work)()
+      return transactionForgettingOnRollback(sql, work)
     },
 
     lastWelcomedAt(roomId: string, memberId: string): number | undefined {
@@ -156,18 +164,13 @@ export function createSopRepository(db: Db) {
     },
 
     newcomer(roomId: string, memberId: string): NewcomerRow | undefined {
-      return q.newcomer.get(roomId, memberId) as NewcomerRow | undefined
+      return newcomers.get(roomId, loadNewcomers(roomId)).get(memberId)
     },
     /** Starts (or restarts) a member's newcomer period with no tasks done. */
     startNewcomer(row: Omit<NewcomerRow, 'status'>): void {
-      q.upsertNewcomer.run(
-        row.roomId,
-        row.memberId,
-        maskPersonalData(row.name),
-        row.sopName,
-        row.joinedAt,
-        row.expiresAt,
-      )
+      const name = maskPersonalData(row.name)
+      q.upsertNewcomer.run(row.roomId, row.memberId, name, row.sopName, row.joinedAt, row.expiresAt)
+      newcomers.peek(row.roomId)?.set(row.memberId, { ...row, name, status: 'active' })
       q.clearNewcomerProgress.run(row.roomId, row.memberId)
       q.clearNewcomerReminders.run(row.roomId, row.memberId)
     },
@@ -176,9 +179,13 @@ export function createSopRepository(db: Db) {
     },
     completeNewcomer(roomId: string, memberId: string, now: number): void {
       q.completeNewcomer.run(now, roomId, memberId)
+      const row = newcomers.peek(roomId)?.get(memberId)
+      if (row) row.status = 'completed'
     },
     expireNewcomers(now: number): number {
-      return q.expireNewcomers.run(now).changes
+      const changes = q.expireNewcomers.run(now).changes
+      if (changes > 0) newcomers.clear()
+      return changes
     },
     tasksDone(roomId: string, memberId: string): Set<string> {
       return new Set(q.tasksDone.all(roomId, memberId) as string[])
@@ -251,11 +258,15 @@ export function createSopRepository(db: Db) {
     },
 
     createPoll(roomId: string, topicId: string, firedAt: number, closesAt: number, options: string[]): void {
+      unclosedPolls.delete(roomId)
       q.createPoll.run(roomId, topicId, firedAt, closesAt, JSON.stringify(options))
     },
+    /** The group's newest poll still open at `now`. */
     openPoll(roomId: string, now: number): PollRow | undefined {
-      const row = q.openPoll.get(roomId, now) as Parameters<typeof toPoll>[0] | undefined
-      return row ? toPoll(row) : undefined
+      const polls = unclosedPolls.get(roomId, () =>
+        (q.unclosedPolls.all(roomId) as Parameters<typeof toPoll>[0][]).map(toPoll),
+      )
+      return polls.find((p) => p.closesAt > now)
     },
     duePolls(now: number): PollRow[] {
       return (q.duePolls.all(now) as Parameters<typeof toPoll>[0][]).map(toPoll)
@@ -264,6 +275,7 @@ export function createSopRepository(db: Db) {
       return (q.nextPollClose.get() as number | null) ?? undefined
     },
     closePoll(id: number, now: number): boolean {
+      unclosedPolls.clear()
       return q.closePoll.run(now, id).changes > 0
     },
     vote(pollId: number, memberId: string, option: string, now: number): void {
