@@ -182,7 +182,10 @@ function observeGroupCommit() {
   }
 }
 
-/** BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of the timed run only. */
+/**
+ * BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of the timed run only;
+ * BENCH_STARTUP_PROFILE=file.cpuprofile: of login and baseline only (the run stops there).
+ */
 async function startProfile() {
   const session = new Session()
   session.connect()
@@ -298,6 +301,7 @@ async function main(): Promise<void> {
     await runtime.start()
     const tStarted = performance.now()
     // Logging in makes the runtime reconcile every room the platform lists (the baseline).
+    const startupProfile = process.env.BENCH_STARTUP_PROFILE ? await startProfile() : undefined
     await platform.start(runtime.sink)
     const sqlite = db.$client
     const count = (sql: string) => (sqlite.prepare(sql).pluck().get() as number | null) ?? 0
@@ -306,6 +310,11 @@ async function main(): Promise<void> {
       for (const room of workload.rooms) await runtime.sink.botJoinedRoom(room)
     }
     const tReady = performance.now()
+    if (startupProfile && process.env.BENCH_STARTUP_PROFILE) {
+      await startupProfile.stop(process.env.BENCH_STARTUP_PROFILE)
+      console.log(`startup profile written to ${process.env.BENCH_STARTUP_PROFILE}`)
+      return
+    }
     const startupMs = tReady - t0
     const baselinedRooms = count('SELECT COUNT(*) FROM rooms')
     const baselinedMembers = count('SELECT COUNT(*) FROM members WHERE left_at IS NULL')

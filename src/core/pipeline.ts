@@ -17,10 +17,19 @@ export interface StageObserver<C> {
   stageError(stage: string, error: unknown, ctx: C): void
 }
 
+const DONE: Promise<void> = Promise.resolve()
+
+const isThenable = (value: unknown): value is PromiseLike<void> =>
+  typeof (value as { then?: unknown } | undefined)?.then === 'function'
+
 /**
  * Composes named stages into one function. Each stage runs inside an error boundary: a throwing
  * stage is reported and the message goes on to the next stage, because one broken feature must
  * not silence the others.
+ *
+ * The returned promise resolves when every stage is done, also when a stage called `next()`
+ * without returning or awaiting it (the runtime counts a message in flight until then). A stage
+ * that returns synchronously costs no promise.
  */
 export function composePipeline<C>(
   stages: NamedMiddleware<C>[],
@@ -30,32 +39,40 @@ export function composePipeline<C>(
   const timed = observer.stageTime !== undefined
   return function run(ctx: C): Promise<void> {
     let index = -1
-    const dispatch = async (i: number): Promise<void> => {
-      if (i <= index) throw new Error('next() called twice in one stage')
+    const dispatch = (i: number): Promise<void> => {
+      if (i <= index) return Promise.reject(new Error('next() called twice in one stage'))
       index = i
       const stage = stages[i]
-      if (!stage) return
+      if (!stage) return DONE
       let nextCalled = false
+      let downstream = DONE
       const started = timed ? now() : 0
       let ownTime = 0
-      const next: Next = async () => {
-        if (nextCalled) return
+      const next: Next = () => {
+        if (nextCalled) return DONE
         nextCalled = true
         if (timed) ownTime = now() - started
-        await dispatch(i + 1)
+        downstream = dispatch(i + 1)
+        return downstream
       }
-      try {
-        await stage.run(ctx, next)
-      } catch (error) {
+      const finish = (): Promise<void> => {
+        if (timed) observer.stageTime?.(stage.name, nextCalled ? ownTime : now() - started)
+        return downstream
+      }
+      const fail = (error: unknown): Promise<void> => {
         observer.stageError(stage.name, error, ctx)
-        if (!nextCalled) {
-          nextCalled = true
-          if (timed) ownTime = now() - started
-          await dispatch(i + 1)
-        }
-        return
+        if (nextCalled) return downstream
+        nextCalled = true
+        if (timed) ownTime = now() - started
+        return dispatch(i + 1)
       }
-      if (timed) observer.stageTime?.(stage.name, nextCalled ? ownTime : now() - started)
+      let result: Promise<void> | void
+      try {
+        result = stage.run(ctx, next)
+      } catch (error) {
+        return fail(error)
+      }
+      return isThenable(result) ? Promise.resolve(result).then(finish, fail) : finish()
     }
     return dispatch(0)
   }

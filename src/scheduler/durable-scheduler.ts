@@ -109,8 +109,10 @@ export class DurableScheduler {
       const old = this.entries.get(job.key)
       if (job.kind === 'calendar') {
         const entry: CalendarEntry = old?.kind === 'calendar' ? old : { kind: 'calendar', job, cursor: now }
+        // The same schedule (cronSchedule shares them) keeps its next fire time: a rebind for
+        // one new group must not recount every other group's.
+        if (entry.job.schedule !== job.schedule) entry.next = undefined
         entry.job = job
-        entry.next = undefined
         entries.set(job.key, entry)
       } else {
         const entry: StateEntry =
@@ -120,7 +122,7 @@ export class DurableScheduler {
       }
     }
     this.registerAll(
-      jobs.filter((j) => j.kind === 'calendar').map((j) => j.key),
+      jobs.filter((j) => j.kind === 'calendar' && !this.entries.has(j.key)).map((j) => j.key),
       now,
     )
     this.entries = entries

@@ -116,6 +116,33 @@ describe('DurableScheduler', () => {
   })
 
   describe('calendar jobs', () => {
+    it('does not recount the next fire time of jobs whose schedule did not change when the set grows', async () => {
+      // One shared schedule, as cronSchedule gives 500 groups bound to one SOP; counted calls.
+      const shared = cronSchedule(WEEKLY, SH)
+      let asked = 0
+      const schedule = {
+        nextAfter: (t: number) => {
+          asked++
+          return shared.nextAfter(t)
+        },
+        lastAtOrBefore: shared.lastAtOrBefore,
+      }
+      const jobsFor = (rooms: number): ScheduledJob[] =>
+        Array.from({ length: rooms }, (_, i) => ({
+          kind: 'calendar' as const,
+          key: `sop:room-${i}:topic:weekly`,
+          schedule,
+          run: () => {},
+        }))
+      const scheduler = makeScheduler(jobsFor(1))
+      await scheduler.start()
+      asked = 0
+      // Groups discovered one by one: each rebind hands over the whole, slightly larger, set.
+      for (let rooms = 2; rooms <= 200; rooms++) scheduler.setJobs(jobsFor(rooms))
+      // One count per new job, not one per job per rebind (which would be about 20,000).
+      expect(asked).toBe(199)
+    })
+
     it('arms one clock timer at the next fire time and runs the job there, once per fire time', async () => {
       const weekly = calendarJob('sop:room:topic:weekly', WEEKLY)
       const scheduler = makeScheduler([weekly.job])

@@ -100,4 +100,50 @@ describe('composePipeline', () => {
     )({ log: [] })
     expect(times).toEqual({ outer: 5, inner: 7 })
   })
+
+  it('resolves only when every stage is done, also after a stage that calls next without returning it', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const stages: NamedMiddleware<Ctx>[] = [
+      {
+        name: 'sync',
+        run: (c, next) => {
+          c.log.push('sync')
+          void next()
+        },
+      },
+      {
+        name: 'slow',
+        run: async (c) => {
+          await gate
+          c.log.push('slow done')
+        },
+      },
+    ]
+    const ctx = { log: [] as string[] }
+    let finished = false
+    const done = composePipeline(
+      stages,
+      observer([]),
+    )(ctx).then(() => {
+      finished = true
+    })
+    await Promise.resolve()
+    expect(finished).toBe(false)
+    release()
+    await done
+    expect(ctx.log).toEqual(['sync', 'slow done'])
+  })
+
+  it('reports an async stage that rejects and goes on to the next stage', async () => {
+    const errors: string[] = []
+    const stages: NamedMiddleware<Ctx>[] = [
+      { name: 'rejects', run: async () => Promise.reject(new Error('async bug')) },
+      { name: 'after', run: (c) => void c.log.push('after') },
+    ]
+    const ctx = { log: [] as string[] }
+    await composePipeline(stages, observer(errors))(ctx)
+    expect(errors).toEqual(['rejects'])
+    expect(ctx.log).toEqual(['after'])
+  })
 })
