@@ -104,13 +104,17 @@ export function createTicketRepository(db: Db) {
   // rows), and a ticket write updates its member's entry (see ReadCache).
   const withTickets = new ReadCache<Map<string, MemberTickets>>(sql)
   const memberKey = (roomId: string, memberId: string) => `${roomId}\u0000${memberId}`
+  // Rows come newest resolution first: the first active and the first awaiting-rating one count.
+  const addTo = (entry: MemberTickets, t: Ticket) => {
+    if (ACTIVE.includes(t.status)) entry.active ??= t
+    else entry.awaitingRating ??= t
+  }
   const loadAll = () => {
     const map = new Map<string, MemberTickets>()
     for (const t of q.memberTicketsAll.all() as Ticket[]) {
       const key = memberKey(t.roomId, t.memberId)
       const entry = map.get(key) ?? {}
-      if (ACTIVE.includes(t.status)) entry.active ??= t
-      else entry.awaitingRating ??= t
+      addTo(entry, t)
       map.set(key, entry)
     }
     return map
@@ -120,12 +124,10 @@ export function createTicketRepository(db: Db) {
     if (!map) return
     const ticket = q.byId.get(ticketId) as Ticket | undefined
     if (!ticket) return withTickets.clear()
-    const rows = q.memberTickets.all(ticket.roomId, ticket.memberId) as Ticket[]
-    const active = rows.find((t) => ACTIVE.includes(t.status))
-    const awaitingRating = rows.find((t) => t.status === 'resolved')
+    const entry: MemberTickets = {}
+    for (const t of q.memberTickets.all(ticket.roomId, ticket.memberId) as Ticket[]) addTo(entry, t)
     const key = memberKey(ticket.roomId, ticket.memberId)
-    if (active || awaitingRating)
-      map.set(key, { ...(active ? { active } : {}), ...(awaitingRating ? { awaitingRating } : {}) })
+    if (entry.active || entry.awaitingRating) map.set(key, entry)
     else map.delete(key)
   }
   const changed = <T>(ticketId: number, result: T): T => {
