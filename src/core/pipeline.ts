@@ -36,44 +36,89 @@ export function composePipeline<C>(
   observer: StageObserver<C>,
   now: () => number = () => performance.now(),
 ): (ctx: C) => Promise<void> {
-  const timed = observer.stageTime !== undefined
-  return function run(ctx: C): Promise<void> {
-    let index = -1
-    const dispatch = (i: number): Promise<void> => {
-      if (i <= index) return Promise.reject(new Error('next() called twice in one stage'))
-      index = i
-      const stage = stages[i]
-      if (!stage) return DONE
-      let nextCalled = false
-      let downstream = DONE
-      const started = timed ? now() : 0
-      let ownTime = 0
-      const next: Next = () => {
-        if (nextCalled) return DONE
-        nextCalled = true
-        if (timed) ownTime = now() - started
-        downstream = dispatch(i + 1)
-        return downstream
-      }
-      const finish = (): Promise<void> => {
-        if (timed) observer.stageTime?.(stage.name, nextCalled ? ownTime : now() - started)
-        return downstream
-      }
-      const fail = (error: unknown): Promise<void> => {
-        observer.stageError(stage.name, error, ctx)
-        if (nextCalled) return downstream
-        nextCalled = true
-        if (timed) ownTime = now() - started
-        return dispatch(i + 1)
-      }
-      let result: Promise<void> | void
-      try {
-        result = stage.run(ctx, next)
-      } catch (error) {
-        return fail(error)
-      }
-      return isThenable(result) ? Promise.resolve(result).then(finish, fail) : finish()
+  const clock = observer.stageTime !== undefined ? now : undefined
+  return (ctx: C): Promise<void> => new PipelineRun(stages, observer, clock, ctx).dispatch(0)
+}
+
+/**
+ * One message's way through the stages. A class rather than closures made per stage: a message
+ * passes nine stages, and the run is the one object allocated for it besides each stage's `next`.
+ */
+class PipelineRun<C> {
+  private index = -1
+
+  constructor(
+    private readonly stages: NamedMiddleware<C>[],
+    private readonly observer: StageObserver<C>,
+    private readonly now: (() => number) | undefined,
+    private readonly ctx: C,
+  ) {}
+
+  dispatch(i: number): Promise<void> {
+    if (i <= this.index) return Promise.reject(new Error('next() called twice in one stage'))
+    this.index = i
+    const stage = this.stages[i]
+    if (!stage) return DONE
+    const step = new StageStep(this, stage.name, i, this.now)
+    let result: Promise<void> | void
+    try {
+      // Anonymous on purpose: a function given a name costs a defineProperty under tsx's keepNames.
+      result = stage.run(this.ctx, () => step.advance())
+    } catch (error) {
+      return step.fail(error)
     }
-    return dispatch(0)
+    return isThenable(result)
+      ? Promise.resolve(result).then(
+          () => step.finish(),
+          (error: unknown) => step.fail(error),
+        )
+      : step.finish()
+  }
+
+  stageTime(stage: string, ms: number): void {
+    this.observer.stageTime?.(stage, ms)
+  }
+
+  stageError(stage: string, error: unknown): void {
+    this.observer.stageError(stage, error, this.ctx)
+  }
+}
+
+/** One stage of one run: whether it called `next`, what came downstream, and its own time. */
+class StageStep<C> {
+  private nextCalled = false
+  private downstream = DONE
+  private readonly started: number
+  private ownTime = 0
+
+  constructor(
+    private readonly run: PipelineRun<C>,
+    private readonly name: string,
+    private readonly i: number,
+    private readonly now: (() => number) | undefined,
+  ) {
+    this.started = now ? now() : 0
+  }
+
+  /** The stage's `next`. */
+  advance(): Promise<void> {
+    if (this.nextCalled) return DONE
+    this.nextCalled = true
+    if (this.now) this.ownTime = this.now() - this.started
+    this.downstream = this.run.dispatch(this.i + 1)
+    return this.downstream
+  }
+
+  finish(): Promise<void> {
+    if (this.now) this.run.stageTime(this.name, this.nextCalled ? this.ownTime : this.now() - this.started)
+    return this.downstream
+  }
+
+  fail(error: unknown): Promise<void> {
+    this.run.stageError(this.name, error)
+    if (this.nextCalled) return this.downstream
+    this.nextCalled = true
+    if (this.now) this.ownTime = this.now() - this.started
+    return this.run.dispatch(this.i + 1)
   }
 }

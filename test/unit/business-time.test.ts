@@ -36,4 +36,13 @@ describe('nextOpening', () => {
     const next = nextOpening(hours, at(now))
     expect(next === undefined ? undefined : show(next)).toBe(expected)
   })
+  it('answers every second of a minute the same, and changes across the opening minute', () => {
+    // The answer is kept per minute: 08:59:00..08:59:59 all wait for 09:00, 09:00:00 is open.
+    const nine = at('2026-11-24 09:00')
+    for (let s = 60; s >= 1; s--) expect(nextOpening(hours, nine - s * 1000)).toBe(nine)
+    expect(nextOpening(hours, nine)).toBeUndefined()
+    expect(nextOpening(hours, nine + 59_999)).toBeUndefined()
+    // Another hours setting in the same minute is not answered from the kept one.
+    expect(nextOpening({ ...hours, start: '10:00' }, nine)).toBe(at('2026-11-24 10:00'))
+  })
 })

@@ -222,3 +222,30 @@ describe('RateWindows sweep', () => {
     expect(w.size).toBe(1)
   })
 })
+
+describe('RateWindows repeats after a fired repeat', () => {
+  it('copies from before the repeat fired do not count against later ones as they expire', () => {
+    const w = new RateWindows()
+    const repeat = { times: 3, within: 10_000 }
+    // Three copies at 0, 1, 2 s fire; the next copies start a new count.
+    expect(w.note('m', 'buy', 0, undefined, repeat).repeat).toBe(0)
+    expect(w.note('m', 'buy', 1_000, undefined, repeat).repeat).toBe(0)
+    expect(w.note('m', 'buy', 2_000, undefined, repeat).repeat).toBe(3)
+    expect(w.note('m', 'buy', 9_000, undefined, repeat).repeat).toBe(0)
+    expect(w.note('m', 'buy', 10_500, undefined, repeat).repeat).toBe(0)
+    // At 12.5 s the fired copies have expired; the two after them are still in the window, so a
+    // third fires now (a count lowered by the expired copies would miss it).
+    expect(w.note('m', 'buy', 12_500, undefined, repeat).repeat).toBe(3)
+  })
+
+  it('a member sending many distinct texts costs the texts that expire, not all in the window', () => {
+    const w = new RateWindows()
+    const repeat = { times: 3, within: 60_000 }
+    const started = performance.now()
+    for (let i = 0; i < 50_000; i++) w.note('m', `text ${i}`, i, undefined, repeat)
+    // Linear: well under a second; the old per-message walk over every text took minutes.
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(w.note('m', 'text 49999', 50_000, undefined, repeat).repeat).toBe(0)
+    expect(w.note('m', 'text 49999', 50_001, undefined, repeat).repeat).toBe(3)
+  })
+})

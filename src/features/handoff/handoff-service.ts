@@ -388,8 +388,25 @@ export class HandoffService {
 
 const isActive = (t: Ticket) => ACTIVE.includes(t.status)
 
+/**
+ * The answer changes only on a minute boundary (hours are HH:MM), and working it out takes
+ * several time-zone conversions: one answer per minute per hours setting is kept.
+ */
+let openingMemo: { hours: object; minute: number; next: number | undefined } | undefined
+
 /** The next start of business hours after `now`, or undefined when `now` is within them. */
 export function nextOpening(
+  hours: NonNullable<HandoffConfig['businessHours']>,
+  now: number,
+): number | undefined {
+  const minute = Math.floor(now / 60_000)
+  if (openingMemo?.hours === hours && openingMemo.minute === minute) return openingMemo.next
+  const next = computeNextOpening(hours, now)
+  openingMemo = { hours, minute, next }
+  return next
+}
+
+function computeNextOpening(
   hours: NonNullable<HandoffConfig['businessHours']>,
   now: number,
 ): number | undefined {

@@ -197,8 +197,8 @@ export function createTicketRepository(db: Db) {
     },
     /**
      * The member's last messages in the hour before `before` (already masked when stored), oldest
-     * first. Bounded in time: the scan walks the group's messages backwards (there is no index by
-     * sender), and a member who never wrote would otherwise make it read the group's whole history.
+     * first. The group's hour is walked in the index, which holds the sender, so only the
+     * member's own rows are read.
      */
     recentMessages(
       roomId: string,

@@ -6,7 +6,7 @@
  */
 export class RateWindows {
   private readonly times = new Map<string, number[]>()
-  private readonly texts = new Map<string, Map<string, number[]>>()
+  private readonly texts = new Map<string, RecentTexts>()
   private seen = 0
   /** The longest window asked for so far: a sweep never drops what some group's rule still needs. */
   private longest = 0
@@ -34,15 +34,14 @@ export class RateWindows {
       this.times.set(key, list)
     }
     if (repeat && text.length > 0) {
-      const byText = this.texts.get(key) ?? new Map<string, number[]>()
-      for (const [t, list] of byText) if (prune(list, now - repeat.within).length === 0) byText.delete(t)
-      const list = byText.get(text) ?? []
-      list.push(now)
-      if (list.length >= repeat.times) {
-        result.repeat = list.length
-        byText.delete(text)
-      } else byText.set(text, list)
-      this.texts.set(key, byText)
+      const recent = this.texts.get(key) ?? new RecentTexts()
+      recent.expire(now - repeat.within)
+      const count = recent.add(text, now)
+      if (count >= repeat.times) {
+        result.repeat = count
+        recent.forget(text)
+      }
+      this.texts.set(key, recent)
     }
     this.longest = Math.max(this.longest, flood?.within ?? 0, repeat?.within ?? 0)
     if (++this.seen % 10_000 === 0) this.sweep(now - this.longest)
@@ -56,11 +55,64 @@ export class RateWindows {
 
   private sweep(before: number): void {
     for (const [key, list] of this.times) if (prune(list, before).length === 0) this.times.delete(key)
-    for (const [key, byText] of this.texts) {
-      for (const [t, list] of byText) if (prune(list, before).length === 0) byText.delete(t)
-      if (byText.size === 0) this.texts.delete(key)
+    for (const [key, recent] of this.texts) {
+      recent.expire(before)
+      if (recent.empty) this.texts.delete(key)
     }
   }
+}
+
+/**
+ * One member's recent texts in the order they came, with a count per distinct text. Expiring walks
+ * from the oldest end and stops at the first text still inside the window, so a message costs the
+ * texts that left the window since the last one, not every text the member sent within it.
+ */
+class RecentTexts {
+  /** Each queued copy points at its text's tally, so copies from before a forget() count nowhere. */
+  private readonly order: { tally: Tally; at: number }[] = []
+  private head = 0
+  private readonly tallies = new Map<string, Tally>()
+
+  get empty(): boolean {
+    return this.tallies.size === 0
+  }
+
+  /** Adds a text; answers how many times it is now in the window. */
+  add(text: string, at: number): number {
+    let tally = this.tallies.get(text)
+    if (!tally) {
+      tally = { text, count: 0 }
+      this.tallies.set(text, tally)
+    }
+    tally.count++
+    this.order.push({ tally, at })
+    return tally.count
+  }
+
+  /** A repeat that fired starts over: earlier copies no longer count towards the next one. */
+  forget(text: string): void {
+    this.tallies.delete(text)
+  }
+
+  expire(before: number): void {
+    const order = this.order
+    while (this.head < order.length) {
+      const oldest = order[this.head] as { tally: Tally; at: number }
+      if (oldest.at > before) break
+      this.head++
+      const { tally } = oldest
+      if (--tally.count === 0 && this.tallies.get(tally.text) === tally) this.tallies.delete(tally.text)
+    }
+    if (this.head > 64 && this.head * 2 > order.length) {
+      order.splice(0, this.head)
+      this.head = 0
+    }
+  }
+}
+
+interface Tally {
+  text: string
+  count: number
 }
 
 /** Drops times at or before `before` (the list is in time order); returns the same list. */
