@@ -126,12 +126,21 @@ function buildCronSchedule(expr: string, timeZone: string): Schedule {
   return { nextAfter, lastAtOrBefore }
 }
 
+/** One Schedule per fire time, shared like cron schedules (see `schedules`). */
+const onceSchedules = new Map<number, Schedule>()
+
 /** A schedule with one fire time. */
 export function onceSchedule(at: number): Schedule {
-  return {
-    nextAfter: (t) => (at > t ? at : undefined),
-    lastAtOrBefore: (t) => (at <= t ? at : undefined),
+  let schedule = onceSchedules.get(at)
+  if (!schedule) {
+    schedule = {
+      nextAfter: (t) => (at > t ? at : undefined),
+      lastAtOrBefore: (t) => (at <= t ? at : undefined),
+    }
+    if (onceSchedules.size >= 1_000) onceSchedules.clear()
+    onceSchedules.set(at, schedule)
   }
+  return schedule
 }
 
 const LOCAL_FORMATS = [
@@ -147,6 +156,18 @@ const LOCAL_FORMATS = [
  * for text in another shape, impossible dates or times, or an unknown zone.
  */
 export function parseLocalDateTime(text: string, timeZone: string): number | undefined {
+  // Each bound group's SOP asks again on every rebind, and luxon's parser is slow: answers kept.
+  const key = `${text}\u0000${timeZone}`
+  if (parsedLocalTimes.has(key)) return parsedLocalTimes.get(key)
+  const parsed = parseLocalDateTimeNow(text, timeZone)
+  if (parsedLocalTimes.size >= 1_000) parsedLocalTimes.clear()
+  parsedLocalTimes.set(key, parsed)
+  return parsed
+}
+
+const parsedLocalTimes = new Map<string, number | undefined>()
+
+function parseLocalDateTimeNow(text: string, timeZone: string): number | undefined {
   if (!isValidTimeZone(timeZone)) return undefined
   const trimmed = text.trim()
   for (const format of LOCAL_FORMATS) {
@@ -159,9 +180,18 @@ export function parseLocalDateTime(text: string, timeZone: string): number | und
   return undefined
 }
 
+/** Zone names already checked: luxon builds an Intl.DateTimeFormat for every check. */
+const zoneValidity = new Map<string, boolean>()
+
 /** True for an IANA zone name the runtime knows, e.g. "Asia/Shanghai". */
 export function isValidTimeZone(tz: string): boolean {
-  return tz.length > 0 && IANAZone.isValidZone(tz)
+  let valid = zoneValidity.get(tz)
+  if (valid === undefined) {
+    valid = tz.length > 0 && IANAZone.isValidZone(tz)
+    if (zoneValidity.size >= 1_000) zoneValidity.clear()
+    zoneValidity.set(tz, valid)
+  }
+  return valid
 }
 
 // Building an Intl.DateTimeFormat costs far more than using one, and localDay runs per message.

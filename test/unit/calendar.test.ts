@@ -140,6 +140,23 @@ describe('onceSchedule', () => {
     expect(once.lastAtOrBefore(at)).toBe(at)
     expect(once.lastAtOrBefore(at + 1e9)).toBe(at)
   })
+
+  it('is one object per fire time, so the scheduler keeps its jobs\' next times on a rebind', () => {
+    const at = Date.UTC(2026, 11, 1, 12)
+    expect(onceSchedule(at)).toBe(onceSchedule(at))
+    expect(onceSchedule(at + 1)).not.toBe(onceSchedule(at))
+    expect(onceSchedule(at + 1).nextAfter(at)).toBe(at + 1)
+  })
+})
+
+describe('isValidTimeZone (answers kept)', () => {
+  it('answers the same on a repeated question, for valid and unknown zones', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(isValidTimeZone(SH)).toBe(true)
+      expect(isValidTimeZone('Mars/Olympus')).toBe(false)
+      expect(isValidTimeZone('')).toBe(false)
+    }
+  })
 })
 
 describe('parseLocalDateTime', () => {
