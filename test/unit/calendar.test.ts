@@ -141,7 +141,7 @@ describe('onceSchedule', () => {
     expect(once.lastAtOrBefore(at + 1e9)).toBe(at)
   })
 
-  it('is one object per fire time, so the scheduler keeps its jobs\' next times on a rebind', () => {
+  it("is one object per fire time, so the scheduler keeps its jobs' next times on a rebind", () => {
     const at = Date.UTC(2026, 11, 1, 12)
     expect(onceSchedule(at)).toBe(onceSchedule(at))
     expect(onceSchedule(at + 1)).not.toBe(onceSchedule(at))
