@@ -136,12 +136,8 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   const dbState = guardDatabase(config.dataDir, config.backup.dir, options.freshDatabase ?? false)
   if (dbState.kind === 'empty' || dbState.kind === 'missing')
     storageLog.warn({ database: dbState.database }, 'starting on an empty database on purpose (--fresh)')
+  // Refuses (QB_DATA_DIR_IN_USE) when another live qunbot runs on this data dir.
   const lock = acquireInstanceLock(config.dataDir, Date.now())
-  if (lock.previous)
-    storageLog.warn(
-      { pid: lock.previous.pid, since: lock.previous.startedAt },
-      'the data dir lock named another live process; taken over (two instances on one data dir would send everything twice)',
-    )
   restrictDataFiles(config.dataDir, config.backup.dir, storageLog)
   routeLibraryLogs(logger.child({ part: 'wechaty' }))
   const { token: adminToken, generated } = resolveAdminToken(config.dataDir, config.adminToken)

@@ -15,8 +15,11 @@ export interface GuardOptions {
  * and send time under a new id) and stale replays.
  */
 export class InboundGuard {
-  private readonly seen = new Set<string>()
-  private readonly order: string[] = []
+  private readonly ids = new Set<string>()
+  /** Content fingerprints by send time: numbers hash cheaply, and a redelivery keeps its send time. */
+  private readonly bySentAt = new Map<number, Fingerprint[]>()
+  /** What was remembered, oldest first: an id, or a fingerprint. */
+  private readonly order: (string | Fingerprint)[] = []
   private head = 0
   private readonly capacity: number
 
@@ -27,11 +30,22 @@ export class InboundGuard {
   check(message: InboundMessage, now: number): GuardVerdict {
     if (message.self) return 'self'
     if (message.sentAt < now - this.options.staleAfterMs) return 'stale'
-    // Long pastes are keyed by length and prefix: enough to tell redeliveries apart, cheap to keep.
-    const contentKey = `${message.roomId}\u0000${message.sender.id}\u0000${message.sentAt}\u0000${message.text.length}\u0000${message.text.slice(0, 200)}`
-    if (this.seen.has(message.id) || this.seen.has(contentKey)) return 'duplicate'
+    if (this.ids.has(message.id)) return 'duplicate'
+    // Long pastes are told apart by length and a hash of their start: enough for redeliveries
+    // (same sender, send time and text), cheap to keep, and no copy of the text is held.
+    const print: Fingerprint = {
+      sentAt: message.sentAt,
+      roomId: message.roomId,
+      senderId: message.sender.id,
+      length: message.text.length,
+      hash: prefixHash(message.text),
+    }
+    const sameTime = this.bySentAt.get(print.sentAt)
+    if (sameTime?.some((p) => samePrint(p, print))) return 'duplicate'
     this.remember(message.id)
-    this.remember(contentKey)
+    if (sameTime) sameTime.push(print)
+    else this.bySentAt.set(print.sentAt, [print])
+    this.remember(print)
     return 'accept'
   }
 
@@ -40,13 +54,15 @@ export class InboundGuard {
     for (const id of ids) this.remember(id)
   }
 
-  private remember(key: string): void {
-    this.seen.add(key)
-    this.order.push(key)
-    if (this.order.length - this.head > this.capacity) {
+  private remember(item: string | Fingerprint): void {
+    if (typeof item === 'string') this.ids.add(item)
+    this.order.push(item)
+    // Two items per message (its id and its fingerprint).
+    if (this.order.length - this.head > this.capacity * 2) {
       const evicted = this.order[this.head]
       this.head++
-      if (evicted !== undefined) this.seen.delete(evicted)
+      if (typeof evicted === 'string') this.ids.delete(evicted)
+      else if (evicted) this.forget(evicted)
       // Compact now and then so the array does not grow without bound.
       if (this.head > this.capacity) {
         this.order.splice(0, this.head)
@@ -54,4 +70,31 @@ export class InboundGuard {
       }
     }
   }
+
+  private forget(print: Fingerprint): void {
+    const list = this.bySentAt.get(print.sentAt)
+    if (!list) return
+    const at = list.indexOf(print)
+    if (at >= 0) list.splice(at, 1)
+    if (list.length === 0) this.bySentAt.delete(print.sentAt)
+  }
+}
+
+interface Fingerprint {
+  sentAt: number
+  roomId: string
+  senderId: string
+  length: number
+  hash: number
+}
+
+const samePrint = (a: Fingerprint, b: Fingerprint) =>
+  a.hash === b.hash && a.length === b.length && a.senderId === b.senderId && a.roomId === b.roomId
+
+/** FNV-1a over the first 200 UTF-16 units: bounded work for any length. */
+function prefixHash(text: string): number {
+  let h = 0x811c9dc5
+  const n = Math.min(text.length, 200)
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h >>> 0
 }

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
+import { QunbotError } from '../core/errors.js'
 import { INSTANCE_LOCK_FILE } from './data-dir.js'
 import { writePrivateFile } from './private-files.js'
+import { storageMessage } from './storage-messages.js'
 
 /** What the lock file says: which process runs qunbot on this data dir, since when. */
 export interface LockHolder {
@@ -25,14 +27,24 @@ function readHolder(file: string): LockHolder | undefined {
   }
 }
 
-/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+/**
+ * Whether a process with this pid exists (EPERM: it does, owned by someone else) and, where
+ * /proc tells, is a Node process: after a reboot a stale lock's pid can belong to anything, and
+ * an unrelated process must not keep qunbot from starting.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
+  let command: string
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+  } catch {
+    return true // no /proc (macOS) or not readable: trust the pid
+  }
+  return /node|qunbot|tsx/i.test(command)
 }
 
 /**
@@ -45,19 +57,25 @@ export function runningInstance(dataDir: string): LockHolder | undefined {
 }
 
 export interface InstanceLock {
-  /** The process that held the lock before, when it was still alive (reported, then taken over). */
-  previous: LockHolder | undefined
   release(): void
 }
 
 /**
- * Marks the data dir as in use by this process, for commands that must not run under a live bot
- * (`qunbot restore`). A stale lock is taken over; release removes the file only while it is
- * still this instance's.
+ * Marks the data dir as in use by this process: a second `qunbot start` and `qunbot restore`
+ * refuse while it runs. A lock left by a process that died is taken over; one held by this
+ * same process (an app stopped and started again in one process) is too. Release removes the
+ * file only while it is still this instance's.
+ *
+ * Throws QB_DATA_DIR_IN_USE when another live qunbot holds the data dir.
  */
 export function acquireInstanceLock(dataDir: string, now: number): InstanceLock {
   const file = lockFile(dataDir)
   const before = runningInstance(dataDir)
+  if (before && before.pid !== process.pid)
+    throw new QunbotError(
+      'QB_DATA_DIR_IN_USE',
+      storageMessage('already_running', { pid: before.pid, since: before.startedAt, lock: file }),
+    )
   const mine: LockHolder = {
     pid: process.pid,
     startedAt: new Date(now).toISOString(),
@@ -65,7 +83,6 @@ export function acquireInstanceLock(dataDir: string, now: number): InstanceLock 
   }
   writePrivateFile(file, `${JSON.stringify(mine)}\n`)
   return {
-    previous: before && before.pid !== process.pid ? before : undefined,
     release() {
       if (readHolder(file)?.token !== mine.token) return
       try {

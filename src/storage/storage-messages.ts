@@ -23,6 +23,7 @@ type StorageKey =
   | 'backup_failed'
   | 'restore_usage'
   | 'restore_running'
+  | 'already_running'
   | 'restore_not_found'
   | 'restore_invalid'
   | 'restore_done'
@@ -56,6 +57,8 @@ export const STORAGE_MESSAGES: MessageTable<StorageKey> = {
     backup_done: '已备份到 {file}（{size}，完整性检查通过；{counts}）',
     backup_failed: 'qunbot：备份失败：{reason}',
     restore_usage: '用法：qunbot restore <备份文件>（先停止 qunbot）',
+    already_running:
+      '这个数据目录上已经有 qunbot 在运行（进程 {pid}，{since} 启动，见 {lock}）。两个实例共用一个数据目录会把每条消息回复两次、每个群发两遍，所以这次没有启动。要重启，先停止它（Ctrl+C 或 kill -TERM {pid}）；如果确实没有这个进程的 qunbot，删除 {lock} 后再试。',
     restore_running:
       'qunbot：qunbot 正在运行（进程 {pid}，见 {lock}），运行中不能恢复：请先停止它（Ctrl+C 或 kill -TERM {pid}）。如果确实没有这个进程的 qunbot，删除 {lock} 后再试。',
     restore_not_found: 'qunbot：找不到备份文件 {file}',
@@ -91,6 +94,8 @@ export const STORAGE_MESSAGES: MessageTable<StorageKey> = {
     backup_done: 'backed up to {file} ({size}, integrity check passed; {counts})',
     backup_failed: 'qunbot: the backup failed: {reason}',
     restore_usage: 'usage: qunbot restore <backup file> (stop qunbot first)',
+    already_running:
+      'another qunbot already runs on this data dir (process {pid}, started {since}, see {lock}). Two instances on one data dir would answer every message twice and post every broadcast twice, so this one did not start. To restart, stop it first (Ctrl+C or kill -TERM {pid}); if no qunbot runs as that process, delete {lock} and try again.',
     restore_running:
       'qunbot: qunbot is running (process {pid}, see {lock}) and a database cannot be restored under it: stop it first (Ctrl+C or kill -TERM {pid}). If no qunbot runs as that process, delete {lock} and try again.',
     restore_not_found: 'qunbot: there is no backup file {file}',

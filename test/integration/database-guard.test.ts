@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -115,5 +115,52 @@ describe('qunbot start with a lost database', { timeout: 120_000 }, () => {
     const run = await start(dataDir, {}, ['--fersh'])
     expect(run.status).toBe(2)
     expect(run.stderr).toContain('用法：qunbot start [--fresh]')
+  })
+})
+
+/**
+ * Two instances on one data dir would answer every message twice and post every broadcast twice:
+ * a start next to a live qunbot stops; a lock left by a process that is gone, or whose pid now
+ * belongs to something that is not Node, does not keep qunbot from starting.
+ */
+describe('qunbot start next to a running instance', { timeout: 120_000 }, () => {
+  let dataDir: string
+  const children: ReturnType<typeof spawn>[] = []
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'qunbot-lock-'))
+  })
+  afterEach(() => {
+    for (const c of children.splice(0)) c.kill('SIGKILL')
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+  const lockNaming = (pid: number) =>
+    writeFileSync(
+      join(dataDir, 'qunbot.lock'),
+      JSON.stringify({ pid, startedAt: '2026-12-07T08:00:00.000Z', token: 'held' }),
+    )
+
+  it('stops when the lock names a live Node process, and says how to restart', async () => {
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
+    children.push(holder)
+    lockNaming(holder.pid as number)
+    const run = await start(dataDir)
+    expect(run.status).toBe(1)
+    expect(run.stderr).toContain(`QB_DATA_DIR_IN_USE: 这个数据目录上已经有 qunbot 在运行（进程 ${holder.pid}`)
+    expect(run.stderr).toContain(`kill -TERM ${holder.pid}`)
+    expect(run.stdout).not.toContain('控制台')
+    // The running instance's lock is left as it was.
+    expect(JSON.parse(readFileSync(join(dataDir, 'qunbot.lock'), 'utf8')).token).toBe('held')
+  })
+
+  it('starts over a lock whose process is gone or is not Node', async () => {
+    const other = spawn('sleep', ['60'])
+    children.push(other)
+    lockNaming(other.pid as number)
+    const run = await start(dataDir)
+    expect(run.stderr).not.toContain('QB_DATA_DIR_IN_USE')
+    expect(run.stdout).toContain('控制台')
+    lockNaming(2 ** 22 + 17) // above Linux's pid_max: no such process
+    const again = await start(dataDir)
+    expect(again.stdout).toContain('控制台')
   })
 })

@@ -125,6 +125,28 @@ describe('WebhookDispatcher', () => {
     await elsewhere.close()
   })
 
+  it('stores an attempt error masked and bounded: a Location can carry what the receiver put in it', async () => {
+    const location = `https://crm.example.com/lead?phone=13812345678&note=${'x'.repeat(5_000)}`
+    const receiver = await startReceiver([{ status: 302, headers: { location } }])
+    const dispatcher = new WebhookDispatcher(
+      outbox,
+      [{ name: 'ops', url: receiver.url, secret: SECRET, events: ['*'], allowPrivate: true }],
+      clock,
+      silentLogger,
+      { backoffMs: [5_000], random: () => 0.5 },
+    )
+    dispatcher.start()
+    const [id] = dispatcher.publish('handoff.opened', { ticket: 4 })
+    await run(dispatcher, 0)
+    const [attempt] = outbox.attempts(id ?? '')
+    expect(attempt?.error).toContain('redirect to https://crm.example.com/lead?phone=138****5678')
+    expect(attempt?.error?.length).toBeLessThanOrEqual(1_000)
+    const [row] = outbox.list(undefined).filter((d) => d.id === id)
+    expect(row?.lastError).not.toContain('13812345678')
+    expect(row?.lastError?.length).toBeLessThanOrEqual(1_000)
+    await receiver.close()
+  })
+
   it('retries a 500 on the backoff schedule, then delivers once, logging every attempt', async () => {
     const receiver = await startReceiver([{ status: 500 }, { status: 503 }])
     const dispatcher = new WebhookDispatcher(
@@ -375,6 +397,30 @@ describe('WebhookDispatcher', () => {
       ])
       expect(asked).toEqual(['hooks.qunbot.test', 'hooks.qunbot.test'])
       await receiver.close()
+    })
+
+    it('refuses literal private addresses over https as over http, without connecting', async () => {
+      for (const url of ['https://127.0.0.1:9/hook', 'https://[::1]:9/hook', 'https://10.1.2.3/hook']) {
+        const asked: string[] = []
+        const dispatcher = new WebhookDispatcher(
+          outbox,
+          [{ name: 'ops', url, secret: SECRET, events: ['*'] }],
+          clock,
+          silentLogger,
+          {
+            resolve: async (host) => {
+              asked.push(host)
+              return [{ address: '93.184.215.14', family: 4 }]
+            },
+          },
+        )
+        const id = await publish(dispatcher)
+        const [attempt] = outbox.attempts(id)
+        expect(attempt?.statusCode).toBeNull()
+        expect(attempt?.error).toContain(new URL(url).hostname.replace(/^\[|\]$/g, ''))
+        expect(attempt?.error).not.toMatch(/ECONNREFUSED|EPROTO|certificate/)
+        expect(asked).toEqual([])
+      }
     })
 
     it('refuses a name when any of its addresses is private, even if another is public', async () => {

@@ -43,4 +43,24 @@ describe('InboundGuard', () => {
     for (let i = 0; i < 10; i++) guard.check(msg({ id: `n${i}`, text: `t${i}` }), now)
     expect(guard.check(msg({ id: 'p1', text: 'y' }), now)).toBe('accept')
   })
+
+  it('tells apart messages sent in the same millisecond by other members, groups or texts', () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000 })
+    expect(guard.check(msg(), now)).toBe('accept')
+    expect(guard.check(msg({ id: 'b', sender: { id: 'u2', name: 'B' } }), now)).toBe('accept')
+    expect(guard.check(msg({ id: 'c', roomId: 'other@chatroom' }), now)).toBe('accept')
+    expect(guard.check(msg({ id: 'd', text: 'hellp' }), now)).toBe('accept')
+    expect(guard.check(msg({ id: 'e', text: 'hello!' }), now)).toBe('accept')
+    // Each of them redelivered under yet another id is a duplicate.
+    expect(guard.check(msg({ id: 'b2', sender: { id: 'u2', name: 'B' } }), now)).toBe('duplicate')
+    expect(guard.check(msg({ id: 'd2', text: 'hellp' }), now)).toBe('duplicate')
+  })
+
+  it('forgets fingerprints with their messages, so a send time seen long ago is accepted again', () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000, remember: 2 })
+    expect(guard.check(msg({ id: 'a', text: 'same' }), now)).toBe('accept')
+    guard.check(msg({ id: 'b', text: 'x', sentAt: now - 10 }), now)
+    guard.check(msg({ id: 'c', text: 'y', sentAt: now - 20 }), now)
+    expect(guard.check(msg({ id: 'a2', text: 'same' }), now)).toBe('accept')
+  })
 })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { maskPersonalData } from '../../core/mask.js'
 import type { Db } from '../../db/client.js'
 import { commitOpenWindow } from '../../db/commit-window.js'
 
@@ -75,16 +76,16 @@ export function createWebhookOutbox(db: Db) {
       error: string | null,
       durationMs: number,
     ): void {
-      attempt.run(id, n, at, statusCode, error, Math.round(durationMs))
+      attempt.run(id, n, at, statusCode, error === null ? null : storedError(error), Math.round(durationMs))
     },
     markDelivered(id: string, attempts: number, now: number): void {
       delivered.run(attempts, now, id)
     },
     reschedule(id: string, attempts: number, next: number, error: string): void {
-      retry.run(attempts, next, error, id)
+      retry.run(attempts, next, storedError(error), id)
     },
     markDead(id: string, attempts: number, error: string): void {
-      dead.run(attempts, error, id)
+      dead.run(attempts, storedError(error), id)
     },
     list(status: 'pending' | 'delivered' | 'dead' | undefined, limit = 100): DeliveryStatus[] {
       return list.all(status ?? null, status ?? null, limit) as DeliveryStatus[]
@@ -108,3 +109,14 @@ export function createWebhookOutbox(db: Db) {
 }
 
 export type WebhookOutbox = ReturnType<typeof createWebhookOutbox>
+
+const ERROR_CHARS = 1_000
+
+/**
+ * An attempt's error as stored and shown: it can quote what the receiver sent (a redirect's
+ * Location with a phone number in its query), so it is masked, and bounded like other evidence
+ * (masked before it is shortened, so no number is cut in half).
+ */
+function storedError(error: string): string {
+  return maskPersonalData(error.slice(0, ERROR_CHARS + 320)).slice(0, ERROR_CHARS)
+}
