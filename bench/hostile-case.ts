@@ -10,7 +10,8 @@ import type { BotRuntime } from '../src/runtime/bot-runtime.js'
 import { round } from './stats.js'
 
 export const HOSTILE_LENGTHS = [1_000, 10_000, 60_000] as const
-const REPEATS = 3
+/** Odd, and enough that one garbage collection inside a run does not become the median. */
+const REPEATS = 11
 
 /** Each shape makes a string of about n characters. */
 export function hostileShapes(words: readonly string[]): [string, (n: number) => string][] {
