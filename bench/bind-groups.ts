@@ -47,6 +47,7 @@ export async function bindGroups(
     const member = workload.members.get(room.id)?.[0] as Member
     await runtime.handleMessage({
       id: `bench-ticket-${room.id}`,
+      kind: 'text',
       roomId: room.id,
       roomTopic: room.topic,
       sender: member,

@@ -72,6 +72,7 @@ export async function runHostileCase(
     n++
     return {
       id: `bench-hostile-${n}`,
+      kind: 'text',
       roomId: room.id,
       roomTopic: room.topic,
       sender,

@@ -173,6 +173,7 @@ async function measureStage(
       t += 50
       const message: InboundMessage = {
         id: `m${i}`,
+        kind: 'text',
         roomId: room.id,
         roomTopic: room.topic,
         sender: { id: `u${member}`, name: `成员${member}` },

@@ -282,6 +282,7 @@ export function createWorkload(options: WorkloadOptions): Workload {
     mix.minChars = Math.min(mix.minChars, text.length)
     messages.push({
       id: `bench-${i.toString(36)}-${Math.floor(rand() * 0xffffffff).toString(16)}`,
+      kind: 'text',
       roomId: room.id,
       roomTopic: room.topic,
       sender,
@@ -298,6 +299,7 @@ export function createWorkload(options: WorkloadOptions): Workload {
   const pasteSender = (members.get(pasteRoom.id) as Member[])[1] as Member
   const longPaste: InboundMessage = {
     id: 'bench-long-paste',
+    kind: 'text',
     roomId: pasteRoom.id,
     roomTopic: pasteRoom.topic,
     sender: pasteSender,

@@ -6,7 +6,7 @@ import type { JobPort } from './jobs.js'
 import type { Logger } from './logger.js'
 import type { Middleware } from './pipeline.js'
 import type { RouteDefinition } from './route.js'
-import type { Member, OutgoingMessage, Room } from './types.js'
+import type { Member, MessageKind, OutgoingMessage, Room } from './types.js'
 
 /** How features send: enqueue into the durable, paced outbox. */
 export interface SendPort {
@@ -66,10 +66,11 @@ export interface Feature {
   /** Runs in the message pipeline after guard and record, in registration order. */
   middleware?: Middleware<MessageContext>
   /**
-   * True when the middleware also wants shared cards (links, mini-programs, contact cards); other
-   * features see typed text only.
+   * The message kinds the middleware is given; the others pass it by. Default: typed text only
+   * (`text` and `quote`), so a text feature never has to think about images or recalls, and the
+   * text path pays nothing for the other kinds. `'all'` for features that look at every message.
    */
-  seesCards?: boolean
+  sees?: readonly MessageKind[] | 'all'
   /** Non-message events: joins, leaves, topic changes, login changes. */
   on?: BotEventHandlers
   routes?: RouteDefinition[]

@@ -18,12 +18,73 @@ export interface SharedCard {
 }
 
 /**
- * A message received in a group, already translated from the platform's shape: text, or a shared
- * card (then `text` is the card's title and `card` says what it is).
+ * What a group message is. `text` and `quote` (a reply to an earlier message) carry typed text;
+ * `link`, `mini_program` and `contact_card` are shared cards (see `card`); `image`, `file`,
+ * `voice`, `video` and `emoticon` are media (see `media`); `recalled` says a member took an
+ * earlier message back (see `recalledId`); `system` is a notice the platform posts in the group;
+ * `other` is every remaining platform kind (location, transfer, red envelope, chat history, ...).
+ */
+export type MessageKind =
+  | 'text'
+  | 'quote'
+  | 'image'
+  | 'file'
+  | 'voice'
+  | 'video'
+  | 'emoticon'
+  | 'link'
+  | 'mini_program'
+  | 'contact_card'
+  | 'recalled'
+  | 'system'
+  | 'other'
+
+export const MESSAGE_KINDS: readonly MessageKind[] = [
+  'text',
+  'quote',
+  'image',
+  'file',
+  'voice',
+  'video',
+  'emoticon',
+  'link',
+  'mini_program',
+  'contact_card',
+  'recalled',
+  'system',
+  'other',
+]
+
+/** The kinds whose `text` a member typed: what text commands, FAQ and SOP read. */
+export const TYPED_KINDS: readonly MessageKind[] = ['text', 'quote']
+
+/** What a member posted: every kind but a recall and a platform notice (activity counts these). */
+export const MEMBER_POST_KINDS: readonly MessageKind[] = MESSAGE_KINDS.filter(
+  (k) => k !== 'recalled' && k !== 'system',
+)
+
+/** The kinds that carry a file the platform can fetch. */
+export const MEDIA_KINDS: readonly MessageKind[] = ['image', 'file', 'voice', 'video', 'emoticon']
+
+/** What is known about a media message without fetching it (never the bytes). */
+export interface MediaInfo {
+  /** The file name the platform reports, when it reports one. */
+  name?: string
+  /** Size in bytes, when the platform reports it. */
+  size?: number
+  /** A voice or video message's length in seconds, when reported. */
+  seconds?: number
+}
+
+/**
+ * A message received in a group, already translated from the platform's shape. For kinds
+ * without typed text, `text` is what a person would read in its place: a card's title, a file's
+ * name, or empty.
  */
 export interface InboundMessage {
   /** The platform's message id: stable across duplicate deliveries. */
   id: string
+  kind: MessageKind
   roomId: string
   roomTopic: string
   sender: Member
@@ -37,8 +98,14 @@ export interface InboundMessage {
   sentAt: number
   /** True for messages the bot's own account sent. */
   self: boolean
-  /** Present when the message is a shared card rather than typed text. */
+  /** Present for `link`, `mini_program` and `contact_card`. */
   card?: SharedCard
+  /** Present for media kinds. */
+  media?: MediaInfo
+  /** For `quote`: the quoted message's id, where the platform gives it. */
+  quotedId?: string
+  /** For `recalled`: the id of the message taken back. */
+  recalledId?: string
 }
 
 /** A piece of outgoing text: plain text, or a real @mention of a member. */

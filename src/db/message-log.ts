@@ -50,6 +50,7 @@ export class MessageLog {
   private activity = new Map<string, PendingActivity>()
   private activityTimer: NodeJS.Timeout | undefined
   private readonly insertMessage: Statement
+  private readonly markRecalled: Statement
   private readonly writeActivity: (rows: Iterable<PendingActivity>) => void
   private readonly activityDelayMs: number
 
@@ -73,7 +74,12 @@ export class MessageLog {
       },
     })
     this.insertMessage = sqlite.prepare(
-      'INSERT OR IGNORE INTO messages (id, room_id, sender_id, text, mentions_bot, sent_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO messages (id, room_id, sender_id, text, mentions_bot, sent_at, received_at, kind, media_name, media_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    // Blanks the text: a member who takes a message back does not want it kept. Moderation
+    // evidence and ticket transcripts hold their own (masked) copies while they refer to it.
+    this.markRecalled = sqlite.prepare(
+      "UPDATE messages SET recalled_at = ?, text = '' WHERE id = ? AND room_id = ? AND sender_id = ? AND recalled_at IS NULL",
     )
     const touchMember: Statement = sqlite.prepare(
       'UPDATE members SET last_seen_at = max(coalesce(last_seen_at, 0), ?), message_count = message_count + ?, name = ? WHERE room_id = ? AND member_id = ?',
@@ -127,6 +133,7 @@ export class MessageLog {
 
   private insert(row: PendingRow, countActivity: boolean): void {
     const m = row.message
+    const media = m.media
     const inserted =
       this.insertMessage.run(
         m.id,
@@ -136,10 +143,16 @@ export class MessageLog {
         m.mentionsBot ? 1 : 0,
         m.sentAt,
         row.receivedAt,
+        m.kind,
+        media?.name === undefined ? null : maskPersonalData(media.name),
+        media?.size ?? null,
       ).changes > 0
     this.inWindow.push(row)
-    // Only rows not already stored count as activity (a redelivered message is not a new one).
-    if (inserted && countActivity) this.noteActivity(m, row.receivedAt)
+    // Only the member's own posts count as activity, each once (a redelivered message is not a
+    // new one; a recall or a platform notice is not a post).
+    if (m.kind === 'recalled' && m.recalledId !== undefined)
+      this.markRecalled.run(row.receivedAt, m.recalledId, m.roomId, m.sender.id)
+    else if (inserted && countActivity && m.kind !== 'system') this.noteActivity(m, row.receivedAt)
   }
 
   private flushActivity(): void {

@@ -43,6 +43,13 @@ export const messages = sqliteTable(
     mentionsBot: integer('mentions_bot', { mode: 'boolean' }).notNull(),
     sentAt: integer('sent_at').notNull(),
     receivedAt: integer('received_at').notNull(),
+    /** text, quote, image, file, voice, ... (core/types.ts MessageKind). */
+    kind: text('kind').notNull().default('text'),
+    /** A media message's file name (masked) and size, when the platform reports them; never the bytes. */
+    mediaName: text('media_name'),
+    mediaSize: integer('media_size'),
+    /** When the member took the message back (its text is blanked then). */
+    recalledAt: integer('recalled_at'),
   },
   (t) => [
     // The sender rides along so a member's recent messages in a group (the context a new ticket

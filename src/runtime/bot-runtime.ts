@@ -6,7 +6,7 @@ import { IdleTracker } from '../core/idle-tracker.js'
 import type { Logger } from '../core/logger.js'
 import { maskPersonalData } from '../core/mask.js'
 import { composePipeline, type NamedMiddleware, type StageObserver } from '../core/pipeline.js'
-import type { InboundMessage, LoginStatus } from '../core/types.js'
+import { type InboundMessage, type LoginStatus, type MessageKind, TYPED_KINDS } from '../core/types.js'
 import type { Db } from '../db/client.js'
 import { createMembershipRepository } from '../db/membership-repository.js'
 import { MessageLog, type MessageLogOptions } from '../db/message-log.js'
@@ -186,9 +186,11 @@ export class BotRuntime {
       .filter((f) => f.middleware)
       .map((f): NamedMiddleware<MessageContext> => {
         const run = f.middleware as NamedMiddleware<MessageContext>['run']
+        if (f.sees === 'all') return { name: f.name, run }
+        const kinds = new Set<MessageKind>(f.sees ?? TYPED_KINDS)
         return {
           name: f.name,
-          run: f.seesCards ? run : (ctx, next) => (ctx.message.card ? next() : run(ctx, next)),
+          run: (ctx, next) => (kinds.has(ctx.message.kind) ? run(ctx, next) : next()),
         }
       })
     return [guard, record, ...featureStages, fallback]

@@ -31,14 +31,20 @@ export class InboundGuard {
     if (message.self) return 'self'
     if (message.sentAt < now - this.options.staleAfterMs) return 'stale'
     if (this.ids.has(message.id)) return 'duplicate'
+    // Without text there is nothing to tell a redelivery from a burst by: nine photos sent in one
+    // second are nine messages (platform send times often have second resolution).
+    if (message.text.length === 0) {
+      this.remember(message.id)
+      return 'accept'
+    }
     // Long pastes are told apart by length and a hash of their start: enough for redeliveries
-    // (same sender, send time and text), cheap to keep, and no copy of the text is held.
+    // (same sender, send time, kind and text), cheap to keep, and no copy of the text is held.
     const print: Fingerprint = {
       sentAt: message.sentAt,
       roomId: message.roomId,
       senderId: message.sender.id,
       length: message.text.length,
-      hash: prefixHash(message.text),
+      hash: prefixHash(message.kind, message.text),
     }
     const sameTime = this.bySentAt.get(print.sentAt)
     if (sameTime?.some((p) => samePrint(p, print))) return 'duplicate'
@@ -91,9 +97,10 @@ interface Fingerprint {
 const samePrint = (a: Fingerprint, b: Fingerprint) =>
   a.hash === b.hash && a.length === b.length && a.senderId === b.senderId && a.roomId === b.roomId
 
-/** FNV-1a over the first 200 UTF-16 units: bounded work for any length. */
-function prefixHash(text: string): number {
+/** FNV-1a over the kind and the first 200 UTF-16 units: bounded work for any length. */
+function prefixHash(kind: string, text: string): number {
   let h = 0x811c9dc5
+  for (let i = 0; i < kind.length; i++) h = Math.imul(h ^ kind.charCodeAt(i), 0x01000193)
   const n = Math.min(text.length, 200)
   for (let i = 0; i < n; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
   return h >>> 0

@@ -567,10 +567,15 @@ describe('personal data never leaves unmasked (property over the whole app)', ()
           `${WHY}, case ${i}`,
         ).toBe(true)
       const staffTexts = new Set(cases.map((c) => c.staff))
+      // Members' names are in the bot's lines on purpose (@mentions, "… 已被移出本群"), and the
+      // group sees them anyway; a message value that happens to share digits with a generated
+      // name (both IDs start "110002 19700101") must not count as echoed, so names are cut out.
+      const names = cases.flatMap((c) => c.named.map((n) => n.written)).sort((a, b) => b.length - a.length)
+      const withoutNames = (text: string) => names.reduce((t, n) => t.split(n).join('·'), text)
       const echoed = leaks(
         bot
           .filter((l) => ![...staffTexts].some((t) => l.text.endsWith(t)))
-          .map((l) => ({ where: 'bot line', text: l.text })),
+          .map((l) => ({ where: 'bot line', text: withoutNames(l.text) })),
         true,
       )
       expect(echoed, WHY).toEqual([])

@@ -67,6 +67,7 @@ describe('restart', () => {
 
   const ping = (id: string, sentAt: number): InboundMessage => ({
     id,
+    kind: 'text',
     roomId: 'g@chatroom',
     roomTopic: 'g',
     sender: { id: 'u1', name: '甲' },

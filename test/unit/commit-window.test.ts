@@ -10,6 +10,7 @@ import { MessageLog } from '../../src/db/message-log.js'
 
 const message = (id: string, text = '你好'): InboundMessage => ({
   id,
+  kind: 'text',
   roomId: 'room-1',
   roomTopic: '测试群',
   sender: { id: 'm1', name: '甲' },

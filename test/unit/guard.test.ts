@@ -5,6 +5,7 @@ import { InboundGuard } from '../../src/runtime/guard.js'
 const now = 1_800_000_000_000
 const msg = (over: Partial<InboundMessage> = {}): InboundMessage => ({
   id: 'm1',
+  kind: 'text',
   roomId: 'r@chatroom',
   roomTopic: 't',
   sender: { id: 'u1', name: 'A' },
@@ -62,5 +63,20 @@ describe('InboundGuard', () => {
     guard.check(msg({ id: 'b', text: 'x', sentAt: now - 10 }), now)
     guard.check(msg({ id: 'c', text: 'y', sentAt: now - 20 }), now)
     expect(guard.check(msg({ id: 'a2', text: 'same' }), now)).toBe('accept')
+  })
+})
+
+describe('InboundGuard with messages that have no text', () => {
+  it('accepts a burst of photos in one second from one member, and drops each redelivery by id', () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000 })
+    const photo = (id: string) => msg({ id, kind: 'image', text: '', media: {} })
+    for (let i = 0; i < 9; i++) expect(guard.check(photo(`p${i}`), now)).toBe('accept')
+    expect(guard.check(photo('p3'), now)).toBe('duplicate')
+  })
+
+  it('tells a card from text with the same words', () => {
+    const guard = new InboundGuard({ staleAfterMs: 60_000 })
+    expect(guard.check(msg({ id: 'a', text: '报名' }), now)).toBe('accept')
+    expect(guard.check(msg({ id: 'b', kind: 'link', text: '报名' }), now)).toBe('accept')
   })
 })

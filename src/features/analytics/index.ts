@@ -1,6 +1,7 @@
 import { loadYamlFileOrDefaults } from '../../config/load-yaml.js'
 import { FAQ_OUTCOME_NOTE, type FaqOutcomeNote } from '../../core/context.js'
 import type { AlertPort, Feature, FeatureDeps } from '../../core/feature.js'
+import { MEMBER_POST_KINDS } from '../../core/types.js'
 import { cronSchedule } from '../../scheduler/calendar.js'
 import { ActivityRecorder } from './activity-recorder.js'
 import { createAnalyticsRoutes } from './analytics-routes.js'
@@ -31,7 +32,7 @@ export function createAnalyticsFeature(
     name: 'analytics',
     service,
     recorder,
-    seesCards: true,
+    sees: MEMBER_POST_KINDS,
     middleware: async (ctx, next) => {
       recorder.message(ctx.room.id, ctx.message.sender.id, ctx.now)
       await next()

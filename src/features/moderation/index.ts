@@ -1,6 +1,7 @@
 import { formatProblem } from '../../config/load-yaml.js'
 import { watchFolder } from '../../config/watch-folder.js'
 import type { AlertPort, Feature, FeatureDeps } from '../../core/feature.js'
+import { MEMBER_POST_KINDS } from '../../core/types.js'
 import { createRoomMarkers } from '../privacy/room-markers.js'
 import { createModerationRepository } from './moderation-repository.js'
 import { createModerationRoutes } from './moderation-routes.js'
@@ -45,7 +46,7 @@ export function createModerationFeature(
     name: 'moderation',
     service,
     rules,
-    seesCards: true,
+    sees: MEMBER_POST_KINDS,
     middleware: async (ctx, next) => {
       if (rules.enabled && (await service.handleMessage(ctx.message, ctx.room, ctx.now))) {
         ctx.notes.set('moderated', true)

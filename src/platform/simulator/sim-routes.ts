@@ -13,6 +13,8 @@ export interface SimControls {
 
 const roomParams = z.strictObject({ roomId: z.string().min(1) })
 const memberName = z.string().trim().min(1).max(32)
+/** 10 MB of bytes, as base64. */
+const MEDIA_BASE64_CHARS = Math.ceil((10 * 1024 * 1024) / 3) * 4
 
 /** The simulator API: a documented contract the console, the docs and the tests drive. */
 export function createSimRoutes(sim: SimControls): RouteDefinition[] {
@@ -101,9 +103,19 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
     defineRoute({
       method: 'POST',
       path: '/api/sim/rooms/:roomId/messages',
-      summary: 'A member posts a text message, or shares a card (link, mini-program, contact card)',
+      summary:
+        'A member posts a text message, shares a card (link, mini-program, contact card) or posts media (image, file, voice, video, sticker; bytes as base64)',
       params: roomParams,
       body: z.union([
+        z.strictObject({
+          from: z.string().min(1),
+          media: z.strictObject({
+            kind: z.enum(['image', 'file', 'voice', 'video', 'emoticon']),
+            name: z.string().trim().min(1).max(200).optional(),
+            base64: z.base64().max(MEDIA_BASE64_CHARS).optional(),
+            seconds: z.number().int().min(0).max(3_600).optional(),
+          }),
+        }),
         z.strictObject({
           from: z.string().min(1),
           text: z.string().min(1).max(60_000),
@@ -118,21 +130,38 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
           }),
         }),
       ]),
-      bodyLimit: 256 * 1024,
+      bodyLimit: MEDIA_BASE64_CHARS + 64 * 1024,
       handler: ({ params, body }) => ({
         status: 202,
         body: {
           messageId: found(() =>
-            'card' in body
-              ? world.share(params.roomId, body.from, {
-                  kind: body.card.kind,
-                  title: body.card.title,
-                  ...(body.card.url ? { url: body.card.url } : {}),
+            'media' in body
+              ? world.postMedia(params.roomId, body.from, {
+                  kind: body.media.kind,
+                  ...(body.media.name ? { name: body.media.name } : {}),
+                  ...(body.media.base64 ? { base64: body.media.base64 } : {}),
+                  ...(body.media.seconds === undefined ? {} : { seconds: body.media.seconds }),
                 })
-              : world.say(params.roomId, body.from, body.text, body.mentionBot ?? false),
+              : 'card' in body
+                ? world.share(params.roomId, body.from, {
+                    kind: body.card.kind,
+                    title: body.card.title,
+                    ...(body.card.url ? { url: body.card.url } : {}),
+                  })
+                : world.say(params.roomId, body.from, body.text, body.mentionBot ?? false),
           ),
         },
       }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/sim/rooms/:roomId/messages/:messageId/recall',
+      summary: 'The member who posted a message takes it back (a Recalled message naming it)',
+      params: z.strictObject({ roomId: z.string().min(1), messageId: z.string().min(1) }),
+      handler: ({ params }) => {
+        found(() => world.recall(params.roomId, params.messageId))
+        return { status: 204 }
+      },
     }),
     defineRoute({
       method: 'GET',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { FileBox } from 'file-box'
 import * as PUPPET from 'wechaty-puppet'
 import { type mock, PuppetMock } from 'wechaty-puppet-mock'
 import type { ManualClock } from '../../core/clock.js'
@@ -15,7 +16,13 @@ export interface TranscriptEntry {
   id: string
   fromId: string
   fromName: string
+  /** `text` for typed text; `image`, `file`, `voice`, ... for media (see SimMedia). */
+  kind: string
   text: string
+  /** A media line's file name. */
+  name?: string
+  /** Set when the member took the line back. */
+  recalled?: true
   self: boolean
   /** Simulated-clock time (epoch ms) when the line appeared in the group. */
   at: number
@@ -133,7 +140,11 @@ export class SimWorld {
       })
       this.roomOrder.push(r.id)
       if (r.botAdmin === false) this.notAdmin.add(r.id)
-      this.transcripts.set(r.id, [...(snapshot.transcripts[r.id] ?? [])])
+      // Lines saved before kinds existed are text.
+      this.transcripts.set(
+        r.id,
+        (snapshot.transcripts[r.id] ?? []).map((l) => ({ ...l, kind: l.kind ?? 'text' })),
+      )
       this.listen(room)
     }
   }
@@ -248,6 +259,8 @@ export class SimWorld {
     mentionIdList: string[],
     type: PUPPET.types.Message = PUPPET.types.Message.Text,
     card?: { card: SharedCard; contactId?: string },
+    /** Stores the message's file under its id before the event; returns the file name. */
+    attach?: (messageId: string) => string,
   ): string {
     const room = this.loadRoom(roomId)
     if (!room.payload.memberIdList.includes(memberId))
@@ -257,6 +270,7 @@ export class SimWorld {
       throw new SimNotFound(`the bot is not in group ${roomId}`)
     const id = `sim-${shortId()}`
     if (card) this.cards.set(id, card)
+    const filename = attach?.(id)
     const payload = {
       id,
       talkerId: memberId,
@@ -265,11 +279,38 @@ export class SimWorld {
       type,
       text,
       mentionIdList,
+      ...(filename === undefined ? {} : { filename }),
     }
     this.track(`message:${id}`)
     this.mocker.MessageMock.create(payload as PUPPET.payloads.Message)
     this.mocker.puppet.emit('message', { messageId: id })
     return id
+  }
+
+  /**
+   * A member posts an image, file, voice, video or sticker. The bytes (base64) are what the bot
+   * gets when it fetches the message's file; without them fetching fails, as for a file the
+   * platform no longer has.
+   */
+  postMedia(roomId: string, memberId: string, media: SimMedia): string {
+    return this.post(roomId, memberId, '', [], MEDIA_TYPE[media.kind], undefined, (messageId) => {
+      const name = media.name ?? DEFAULT_MEDIA_NAME[media.kind]
+      if (media.base64) {
+        const box = FileBox.fromBase64(media.base64, name)
+        if (media.seconds !== undefined) box.metadata = { seconds: media.seconds }
+        this.mocker.cacheFileBoxPayload.set(messageId, box.toJSON())
+      }
+      return name
+    })
+  }
+
+  /** A member takes back a message they posted (Wechaty's Recalled message, naming it). */
+  recall(roomId: string, messageId: string): void {
+    const line = this.transcripts.get(roomId)?.find((l) => l.id === messageId && !l.self)
+    if (!line) throw new SimNotFound(`message ${messageId} from a member is not in group ${roomId}`)
+    if (line.recalled) throw new SimNotFound(`message ${messageId} was already recalled`)
+    line.recalled = true
+    this.post(roomId, line.fromId, messageId, [], PUPPET.types.Message.Recalled)
   }
 
   /** A member posts `text` @mentioning other members after it, as WeChat shows it. */
@@ -375,11 +416,15 @@ export class SimWorld {
   private appendTranscript(roomId: string, message: MessageMock): void {
     const payload = message.payload
     const talker = this.mocker.ContactMock.load(payload.talkerId ?? '')
+    // A recall is shown on the line it takes back (see recall), not as a line of its own.
+    if (payload.type === PUPPET.types.Message.Recalled) return
     this.transcripts.get(roomId)?.push({
       id: payload.id,
       fromId: talker.id,
       fromName: talker.payload.name,
+      kind: TRANSCRIPT_KIND.get(payload.type) ?? 'text',
       text: payload.text ?? '',
+      ...(payload.filename ? { name: payload.filename } : {}),
       self: talker.id === this.botContact.id,
       at: this.clock.now(),
     })
@@ -413,3 +458,37 @@ export class SimWorld {
 export class SimNotFound extends Error {}
 
 const shortId = () => randomUUID().replace(/-/g, '').slice(0, 12)
+
+/** What the simulator API can post besides text and cards. */
+export interface SimMedia {
+  kind: 'image' | 'file' | 'voice' | 'video' | 'emoticon'
+  name?: string
+  /** The file's bytes, base64. */
+  base64?: string
+  /** A voice or video message's length. */
+  seconds?: number
+}
+
+const MEDIA_TYPE: Record<SimMedia['kind'], PUPPET.types.Message> = {
+  image: PUPPET.types.Message.Image,
+  file: PUPPET.types.Message.Attachment,
+  voice: PUPPET.types.Message.Audio,
+  video: PUPPET.types.Message.Video,
+  emoticon: PUPPET.types.Message.Emoticon,
+}
+
+const DEFAULT_MEDIA_NAME: Record<SimMedia['kind'], string> = {
+  image: 'image.jpg',
+  file: 'file.bin',
+  voice: 'voice.silk',
+  video: 'video.mp4',
+  emoticon: 'sticker.gif',
+}
+
+/** A transcript line's kind from the mock puppet's message type. */
+const TRANSCRIPT_KIND = new Map<PUPPET.types.Message, string>([
+  ...Object.entries(MEDIA_TYPE).map(([kind, type]) => [type, kind] as [PUPPET.types.Message, string]),
+  [PUPPET.types.Message.Url, 'link'],
+  [PUPPET.types.Message.MiniProgram, 'mini_program'],
+  [PUPPET.types.Message.Contact, 'contact_card'],
+])

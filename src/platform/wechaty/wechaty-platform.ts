@@ -1,14 +1,17 @@
 import type { Contact, Message, Room as WechatyRoom } from 'wechaty'
 import { type Wechaty, WechatyBuilder } from 'wechaty'
+import * as PUPPET from 'wechaty-puppet'
 import type { Clock } from '../../core/clock.js'
 import { NoRemoveRightError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
+import { parseQuote } from '../../core/quote.js'
 import { RepeatLimiter, repeatKey } from '../../core/repeat-limiter.js'
 import type {
   ConnectionStatus,
   InboundMessage,
   LoginStatus,
   Member,
+  MessageKind,
   OutgoingMessage,
   Room,
   SharedCard,
@@ -316,32 +319,66 @@ export class WechatyPlatform implements ChatPlatform {
 
   private async onMessage(message: Message, sink: PlatformSink): Promise<void> {
     const room = message.room()
-    // A group bot: direct messages, and messages other than text and shared cards, are not handled.
+    // A group bot: direct messages are not handled.
     if (!room) return
-    const isText = message.type() === message.wechaty.Message.Type.Text
-    const card = isText ? undefined : await this.readCard(message)
-    if (!isText && !card) return
+    const type = message.wechaty.Message.Type
+    const wechatyType = message.type()
     const talker = message.talker()
-    const [topic, mentionsBot, mentions, text, sender] = await Promise.all([
-      room.topic(),
-      card ? false : message.mentionSelf(),
-      card ? [] : message.mentionList(),
-      card ? card.title : message.mentionText(),
-      toMember(room, talker),
-    ])
-    const inbound: InboundMessage = {
-      ...(card ? { card } : {}),
+    const base = {
       id: message.id,
       roomId: room.id,
-      roomTopic: topic,
-      sender,
-      text,
-      mentionIds: mentions.map((c) => c.id),
-      mentionsBot,
       sentAt: message.date().getTime(),
       self: message.self(),
     }
-    await sink.message(inbound)
+    if (wechatyType === type.Text) {
+      const [topic, mentionsBot, mentions, said, sender] = await Promise.all([
+        room.topic(),
+        message.mentionSelf(),
+        message.mentionList(),
+        message.mentionText(),
+        toMember(room, talker),
+      ])
+      const quote = parseQuote(said)
+      await sink.message({
+        ...base,
+        kind: quote ? 'quote' : 'text',
+        roomTopic: topic,
+        sender,
+        text: quote ? quote.reply : said,
+        mentionIds: mentions.map((c) => c.id),
+        mentionsBot,
+      })
+      return
+    }
+    const [topic, sender, details] = await Promise.all([
+      room.topic(),
+      toMember(room, talker),
+      this.readNonText(message),
+    ])
+    await sink.message({ ...base, ...details, roomTopic: topic, sender, mentionIds: [], mentionsBot: false })
+  }
+
+  /** Kind, text and details of a message that is not typed text (never its bytes). */
+  private async readNonText(
+    message: Message,
+  ): Promise<Pick<InboundMessage, 'kind' | 'text' | 'card' | 'media' | 'recalledId'>> {
+    const type = message.wechaty.Message.Type
+    const wechatyType = message.type()
+    const card = await this.readCard(message)
+    if (card) return { kind: card.kind, text: card.title, card }
+    const media = MEDIA_TYPES.get(wechatyType)
+    if (media) {
+      const name = message.payload?.filename
+      return { kind: media, text: '', media: name ? { name } : {} }
+    }
+    if (wechatyType === type.Recalled) {
+      // Puppets put the recalled message's id in the text (Wechaty's toRecalled reads it there).
+      const recalledId = message.text()
+      return { kind: 'recalled', text: '', ...(recalledId ? { recalledId } : {}) }
+    }
+    // Unknown with text is a notice the platform posted ("xx 修改群名为 ...").
+    if (wechatyType === type.Unknown) return { kind: 'system', text: message.text() }
+    return { kind: 'other', text: '' }
   }
 
   /** A link card, mini-program or contact card (名片); undefined for every other kind. */
@@ -400,3 +437,12 @@ async function toMember(room: WechatyRoom, contact: Contact): Promise<Member> {
   const alias = await room.alias(contact).catch(() => undefined)
   return { id: contact.id, name: alias || contact.name() }
 }
+
+/** Wechaty's media message types and the kind each becomes. */
+const MEDIA_TYPES = new Map<PUPPET.types.Message, MessageKind>([
+  [PUPPET.types.Message.Image, 'image'],
+  [PUPPET.types.Message.Attachment, 'file'],
+  [PUPPET.types.Message.Audio, 'voice'],
+  [PUPPET.types.Message.Video, 'video'],
+  [PUPPET.types.Message.Emoticon, 'emoticon'],
+])
