@@ -35,9 +35,14 @@ const STATUS_LABELS = {
   returned_to_bot: '已交还机器人 (returned)',
 }
 
+/** Transcript lines written by the member (the others are staff's or the system's). */
+const MEMBER_KINDS = new Set(['opened', 'earlier_message', 'member_message', 'member_action', 'rating'])
+
 const KIND_LABELS = {
   opened: '发起',
+  earlier_message: '成员（转人工之前）',
   member_message: '成员',
+  member_action: '成员（机器人已处理：打卡、投票、积分、任务）',
   staff_reply: '客服回复',
   assigned: '认领',
   resolved: '解决',
@@ -147,7 +152,7 @@ function renderDetail() {
   const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 60
   log.replaceChildren(
     ...(detail?.events ?? []).map((e) => {
-      const fromStaff = !['opened', 'member_message', 'rating'].includes(e.kind)
+      const fromStaff = !MEMBER_KINDS.has(e.kind)
       const line = el('li', fromStaff ? 'line self' : 'line')
       line.dataset.testid = 'transcript-line'
       line.dataset.kind = e.kind

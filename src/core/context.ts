@@ -30,3 +30,21 @@ export interface FaqOutcomeNote {
   outcome: 'answered' | 'asked' | 'fallback' | 'unanswered'
   entryId?: string
 }
+
+/**
+ * Notes the stages leave each other (their values are documented where they are set). Kept
+ * here so features agree on them without importing one another.
+ *
+ * - HANDOFF_ACTIVE_NOTE: the sender has an open ticket; SOP still works for them, the FAQ stays
+ *   silent, and what no stage handled goes to the ticket.
+ * - SOP_ACTION_NOTE: the SOP handled the message ('checkin', 'vote', 'points' or 'task').
+ * - HANDOFF_REQUESTED_NOTE: a stage asks for a ticket for the sender ({ reason }), opened after
+ *   the chain without a separate acknowledgement (the asking stage's reply says so).
+ * - FALLBACK_REPLY_NOTE: a reply sent after the whole pipeline unless a later stage replaced it
+ *   (the FAQ's "I cannot answer that yet" gives way to a ticket's acknowledgement).
+ */
+export const HANDOFF_ACTIVE_NOTE = 'handoffActive'
+export const SOP_ACTION_NOTE = 'sopAction'
+export const HANDOFF_REQUESTED_NOTE = 'handoffRequested'
+export const FALLBACK_REPLY_NOTE = 'fallbackReply'
+export type SopAction = 'checkin' | 'vote' | 'points' | 'task'

@@ -40,7 +40,7 @@ export const ticketEvents = sqliteTable(
       .notNull()
       .references(() => tickets.id, { onDelete: 'cascade' }),
     at: integer('at').notNull(),
-    /** opened, member_message, staff_reply, assigned, resolved, reopened, returned, rating */
+    /** opened, earlier_message, member_message, member_action (the SOP handled it), staff_reply, assigned, resolved, reopened, returned, rating */
     kind: text('kind').notNull(),
     actor: text('actor'),
     text: text('text'),

@@ -1,12 +1,18 @@
 import type { Clock, TimerHandle } from '../core/clock.js'
-import type { MessageContext } from '../core/context.js'
+import { FALLBACK_REPLY_NOTE, type MessageContext } from '../core/context.js'
 import { EventBus } from '../core/event-bus.js'
 import type { Feature } from '../core/feature.js'
 import { IdleTracker } from '../core/idle-tracker.js'
 import type { Logger } from '../core/logger.js'
 import { maskPersonalData } from '../core/mask.js'
 import { composePipeline, type NamedMiddleware, type StageObserver } from '../core/pipeline.js'
-import { type InboundMessage, type LoginStatus, type MessageKind, TYPED_KINDS } from '../core/types.js'
+import {
+  type InboundMessage,
+  type LoginStatus,
+  type MessageKind,
+  type OutgoingMessage,
+  TYPED_KINDS,
+} from '../core/types.js'
 import type { Db } from '../db/client.js'
 import { createMembershipRepository } from '../db/membership-repository.js'
 import { MessageLog, type MessageLogOptions } from '../db/message-log.js'
@@ -147,6 +153,9 @@ export class BotRuntime {
         this.options.log,
       )
       await this.run(ctx)
+      // A stage's fallback reply that no later stage replaced (see FALLBACK_REPLY_NOTE).
+      const fallback = ctx.notes.get(FALLBACK_REPLY_NOTE) as OutgoingMessage | undefined
+      if (fallback) ctx.send(fallback)
       if (ctx.answered) this.stats.answered++
       if (onTime && ctx.notes.get(GUARD_VERDICT) === 'accept') onTime(performance.now() - started)
     } finally {

@@ -1,4 +1,11 @@
-import { FAQ_OUTCOME_NOTE, type FaqOutcomeNote, type MessageContext } from '../../core/context.js'
+import {
+  FALLBACK_REPLY_NOTE,
+  FAQ_OUTCOME_NOTE,
+  type FaqOutcomeNote,
+  HANDOFF_ACTIVE_NOTE,
+  HANDOFF_REQUESTED_NOTE,
+  type MessageContext,
+} from '../../core/context.js'
 import type { Logger } from '../../core/logger.js'
 import { maskPersonalData } from '../../core/mask.js'
 import { renderTemplate } from '../../core/template.js'
@@ -57,6 +64,8 @@ export class FaqService {
   /** Returns true when the FAQ answered (or asked back), so no later stage answers too. */
   handleMessage(ctx: MessageContext): boolean {
     const { message, room, now } = ctx
+    // A member with an open ticket is talking to a person: the bot does not answer in between.
+    if (ctx.notes.has(HANDOFF_ACTIVE_NOTE)) return false
     const choiceKey = `${room.id}\u0000${message.sender.id}`
     const chosen = this.takeChoice(choiceKey, message.text, now)
     if (chosen) return this.answer(ctx, chosen, 1, 'chosen')
@@ -86,7 +95,10 @@ export class FaqService {
     const fallback = message.mentionsBot && settings.texts.noMatch !== undefined
     noteOutcome(ctx, { outcome: fallback ? 'fallback' : 'unanswered' })
     if (message.mentionsBot && settings.texts.noMatch) {
-      ctx.send(
+      // Sent after the pipeline unless a ticket opens for this message: then its acknowledgement
+      // is the one reply (offering 转人工 and saying it was registered would contradict).
+      ctx.notes.set(
+        FALLBACK_REPLY_NOTE,
         renderTemplate(settings.texts.noMatch, {
           mention: [{ mention: message.sender.id, name: message.sender.name }],
         }),
@@ -109,8 +121,10 @@ export class FaqService {
     this.stats.answered++
     noteOutcome(ctx, { outcome: 'answered', entryId: entry.id })
     ctx.log.debug({ entry: entry.id, score, reason }, 'FAQ answered')
-    ctx.reply(entry.a)
-    if (entry.handoff) ctx.notes.set('handoffRequested', { reason: `faq:${entry.id}` })
+    // An entry marked handoff answers and says, in the same reply, that a person follows up.
+    const followUp = entry.handoff ? this.library.settings().texts.handoffFollowUp : undefined
+    ctx.reply(followUp ? `${entry.a}\n${followUp}` : entry.a)
+    if (entry.handoff) ctx.notes.set(HANDOFF_REQUESTED_NOTE, { reason: `faq:${entry.id}` })
     return true
   }
 

@@ -42,8 +42,10 @@ export const faqSettingsSchema = z.strictObject({
     .strictObject({
       /** Asked when two entries are close: {choices} is a numbered list. */
       choose: template('choices').optional(),
-      /** Said to an @mention with no match. */
+      /** Said to an @mention with no match (not when the message opens a ticket). */
       noMatch: template('mention').optional(),
+      /** Added to the answer of an entry marked `handoff: true`: a person will follow up. */
+      handoffFollowUp: textField('message').optional(),
     })
     .default({}),
 })

@@ -1,12 +1,19 @@
 import { DateTime } from 'luxon'
-import type { MessageContext } from '../../core/context.js'
+import {
+  FALLBACK_REPLY_NOTE,
+  HANDOFF_ACTIVE_NOTE,
+  HANDOFF_REQUESTED_NOTE,
+  type MessageContext,
+  SOP_ACTION_NOTE,
+  type SopAction,
+} from '../../core/context.js'
 import type { SendPort } from '../../core/feature.js'
 import type { Logger } from '../../core/logger.js'
 import { maskPersonalData } from '../../core/mask.js'
 import { isEveryoneId, mentionsEveryone, withoutEveryone } from '../../core/mention-everyone.js'
 import { normalizeText } from '../../core/normalize-text.js'
 import { renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
-import type { Member, Room } from '../../core/types.js'
+import type { InboundMessage, Member, Room } from '../../core/types.js'
 import { addBusinessTime } from './business-time.js'
 import type { HandoffConfig } from './schema.js'
 import { ACTIVE, type Ticket, type TicketRepository } from './ticket-repository.js'
@@ -58,8 +65,10 @@ export class HandoffService {
   ) {}
 
   /**
-   * Before the other features: a rating reply, a message from a member with an open ticket
-   * (forwarded to staff, not answered by the bot), or a request for a person. True when handled.
+   * Before the other features: a rating reply, or a request for a person, is handled here (true).
+   * A member with an open ticket goes on to the SOP like anyone (their check-in, vote, points
+   * query and task answers work); the note tells the FAQ to stay silent, and `handleAfter` puts
+   * the message into the ticket.
    */
   handleBefore(ctx: MessageContext): boolean {
     const { message, room, now } = ctx
@@ -73,14 +82,8 @@ export class HandoffService {
       }
     }
     if (active) {
-      const text = maskPersonalData(message.text)
-      this.repo.transaction(() => {
-        this.repo.event(active.id, now, 'member_message', member.id, text)
-        if (active.status === 'waiting_member')
-          this.repo.setStatus(active.id, active.assignee ? 'assigned' : 'open')
-        this.events.publish('handoff.message', { ticket: this.describe(active), text })
-      })
-      return true
+      ctx.notes.set(HANDOFF_ACTIVE_NOTE, active)
+      return false
     }
     const trigger = this.trigger(message.text)
     if (!trigger) return false
@@ -107,11 +110,21 @@ export class HandoffService {
     return true
   }
 
-  /** After the other features: FAQ entries marked handoff, and repeated unanswered questions. */
+  /**
+   * After the other features: a member with an open ticket has the message added to it (marked
+   * when the SOP handled it, so staff see the check-in too); FAQ entries marked handoff, and
+   * repeated unanswered questions, open a ticket.
+   */
   handleAfter(ctx: MessageContext): void {
     const { message, room, now } = ctx
-    const requested = ctx.notes.get('handoffRequested') as { reason: string } | undefined
+    const active = ctx.notes.get(HANDOFF_ACTIVE_NOTE) as Ticket | undefined
+    if (active) {
+      this.addToTicket(active, message, ctx.notes.get(SOP_ACTION_NOTE) as SopAction | undefined, now)
+      return
+    }
+    const requested = ctx.notes.get(HANDOFF_REQUESTED_NOTE) as { reason: string } | undefined
     if (requested) {
+      // The asking stage's reply already says a person will follow up.
       this.open(
         room,
         message.sender,
@@ -132,6 +145,8 @@ export class HandoffService {
     this.unanswered.set(key, recent)
     if (recent.length >= rule.count) {
       this.unanswered.delete(key)
+      // The acknowledgement is the one reply: the FAQ's "cannot answer, reply 转人工" gives way.
+      ctx.notes.delete(FALLBACK_REPLY_NOTE)
       this.open(
         room,
         message.sender,
@@ -141,6 +156,26 @@ export class HandoffService {
         maskPersonalData(message.text),
       )
     }
+  }
+
+  /** A message from a member with an open ticket, into its transcript and to staff. */
+  private addToTicket(active: Ticket, message: InboundMessage, action: SopAction | undefined, now: number) {
+    const text = maskPersonalData(message.text)
+    this.repo.transaction(() => {
+      if (action) {
+        this.repo.event(active.id, now, 'member_action', message.sender.id, text)
+        this.events.publish('handoff.message', {
+          ticket: this.describe(active),
+          text,
+          handledBy: `sop:${action}`,
+        })
+        return
+      }
+      this.repo.event(active.id, now, 'member_message', message.sender.id, text)
+      if (active.status === 'waiting_member')
+        this.repo.setStatus(active.id, active.assignee ? 'assigned' : 'open')
+      this.events.publish('handoff.message', { ticket: this.describe(active), text })
+    })
   }
 
   /** Opens a ticket (or returns the member's open one) and tells the member a person will reply. */

@@ -38,7 +38,7 @@ export interface MemberTickets {
 const RECENT_CONTEXT_MS = 60 * 60_000
 
 /** Events whose actor is the member (an id, kept as it is); in every other event it is a staff name. */
-const MEMBER_EVENTS = new Set(['member_message', 'earlier_message', 'opened', 'rating'])
+const MEMBER_EVENTS = new Set(['member_message', 'member_action', 'earlier_message', 'opened', 'rating'])
 
 /**
  * Tickets and their audit trail. Names, reasons and event texts are stored with personal numbers

@@ -287,7 +287,7 @@ export function createMemberRights(
         touch(
           'ticket_events',
           returning(
-            `UPDATE ticket_events SET text = NULL WHERE actor = @id AND kind IN ('member_message', 'earlier_message') AND text IS NOT NULL AND ${OF_MEMBER_TICKETS}`,
+            `UPDATE ticket_events SET text = NULL WHERE actor = @id AND kind IN ('member_message', 'member_action', 'earlier_message') AND text IS NOT NULL AND ${OF_MEMBER_TICKETS}`,
             binds,
           ),
         )

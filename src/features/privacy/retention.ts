@@ -6,7 +6,7 @@ import type { PrivacyConfig, RetentionKind } from './schema.js'
  * they expire. `earlier_message` is a member's message from just before the ticket opened, copied
  * into the transcript: it is a transcript line like `member_message`.
  */
-const TRANSCRIPT_LINE_KINDS = ['member_message', 'earlier_message', 'staff_reply'] as const
+const TRANSCRIPT_LINE_KINDS = ['member_message', 'member_action', 'earlier_message', 'staff_reply'] as const
 
 /**
  * Deletes what is older than its retention period, in one transaction, and returns the rows

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js'
-import type { MessageContext } from '../../core/context.js'
+import { type MessageContext, SOP_ACTION_NOTE, type SopAction } from '../../core/context.js'
 import type { MemberDirectoryPort, SendPort } from '../../core/feature.js'
 import type { CalendarJob, JobPort, ScheduledJob } from '../../core/jobs.js'
 import type { Logger } from '../../core/logger.js'
@@ -129,22 +129,34 @@ export class SopService {
 
   /** Handles a message for the group's SOP; true when the SOP consumed it (nothing else may answer). */
   handleMessage(ctx: MessageContext): boolean {
+    const action = this.act(ctx)
+    if (action) ctx.notes.set(SOP_ACTION_NOTE, action)
+    return action !== undefined
+  }
+
+  /** Handles a vote, check-in, points query or task answer; says which, or undefined. */
+  private act(ctx: MessageContext): SopAction | undefined {
     const bound = this.bindings.get(ctx.room.id)
-    if (!bound) return false
+    if (!bound) return undefined
     const { sop } = bound.loaded
     const { text, sender } = ctx.message
-    return (
-      this.tryVote(ctx) ||
-      (sop.checkin !== undefined && isKeywordMessage(text, sop.checkin.keywords) && this.checkIn(ctx, sop)) ||
-      (sop.commands.points !== undefined &&
-        isKeywordMessage(text, sop.commands.points.keywords) &&
-        this.replyPoints(ctx, sop)) ||
-      (sop.commands.completeTask !== undefined &&
-        isStaff(sop, sender) &&
-        isKeywordMessage(text, sop.commands.completeTask.keywords) &&
-        this.staffCompleteTask(ctx, sop)) ||
-      this.tryTasks(ctx, sop)
+    if (this.tryVote(ctx)) return 'vote'
+    if (sop.checkin !== undefined && isKeywordMessage(text, sop.checkin.keywords) && this.checkIn(ctx, sop))
+      return 'checkin'
+    if (
+      sop.commands.points !== undefined &&
+      isKeywordMessage(text, sop.commands.points.keywords) &&
+      this.replyPoints(ctx, sop)
     )
+      return 'points'
+    if (
+      sop.commands.completeTask !== undefined &&
+      isStaff(sop, sender) &&
+      isKeywordMessage(text, sop.commands.completeTask.keywords) &&
+      this.staffCompleteTask(ctx, sop)
+    )
+      return 'task'
+    return this.tryTasks(ctx, sop) ? 'task' : undefined
   }
 
   private tryVote(ctx: MessageContext): boolean {
