@@ -5,6 +5,7 @@ type Key =
   | 'pattern_lookaround'
   | 'pattern_syntax'
   | 'text_too_long'
+  | 'task_kind_with_text'
   | 'secret_format'
   | 'secret_base64'
   | 'secret_length'
@@ -25,6 +26,8 @@ export const CONTENT_MESSAGES: MessageTable<Key> = {
       '正则表达式第 {position} 个字符处的环视 {construct} 不受支持：qunbot 用线性时间的 RE2 引擎运行正则，(?= (?! (?<= (?<! 都不能用，请改写',
     pattern_syntax: '正则表达式第 {position} 个字符处写法有误（{reason}：{construct}）',
     text_too_long: '文字太长：{length} 字，这里最多 {max} 字',
+    task_kind_with_text:
+      'kind（发图片、文件等）不能和 contains、equals、regex、minLength 一起用：图片没有文字，这样的任务永远完成不了',
     secret_format: '签名密钥须以 whsec_ 开头，后接 base64（解码后 24 到 64 字节）；可用 {command} 生成',
     secret_base64: '签名密钥 whsec_ 之后不是有效的 base64（只能有 A-Z a-z 0-9 + /，末尾按需补 =）',
     secret_length: '签名密钥解码后是 {bytes} 字节，须在 24 到 64 字节之间；可用 {command} 生成',
@@ -40,6 +43,8 @@ export const CONTENT_MESSAGES: MessageTable<Key> = {
       'the lookaround {construct} at character {position} of the regular expression is not supported: qunbot runs patterns on the linear-time RE2 engine, which cannot run (?= (?! (?<= (?<!; rewrite it',
     pattern_syntax: 'the regular expression is not valid at character {position} ({reason}: {construct})',
     text_too_long: 'text too long: {length} characters, at most {max} here',
+    task_kind_with_text:
+      'kind (post a photo, a file, ...) cannot be combined with contains, equals, regex or minLength: media has no text, so the task could never be done',
     secret_format:
       'a signing secret is whsec_ followed by base64 (24 to 64 bytes once decoded); make one with {command}',
     secret_base64: 'what follows whsec_ is not valid base64 (only A-Z a-z 0-9 + /, padded with = as needed)',

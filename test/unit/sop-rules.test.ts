@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { formatProblem, parseYamlContent } from '../../src/config/load-yaml.js'
 import { parseDuration } from '../../src/core/duration.js'
 import { mentionList, parseTemplate, renderTemplate, type Template } from '../../src/core/template.js'
+import type { MessageKind } from '../../src/core/types.js'
 import { bindSop } from '../../src/features/sop/engine/binding.js'
 import {
   type CheckinDecision,
@@ -225,6 +226,20 @@ const task = (id: string, done?: SopTask['done'], points = 0): SopTask => ({
   ...(done ? { done } : {}),
 })
 
+describe('completesTask with media', () => {
+  const photo = task('photo', { kind: 'image' })
+  const intro = task('intro', { minLength: 1 })
+  it.each<[string, SopTask, { kind: MessageKind; text: string }, boolean]>([
+    ['a photo task by a photo', photo, { kind: 'image', text: '' }, true],
+    ['a photo task not by a sticker', photo, { kind: 'emoticon', text: '' }, false],
+    ['a photo task not by text saying photo', photo, { kind: 'text', text: '照片' }, false],
+    ['a text task not by a photo', intro, { kind: 'image', text: '' }, false],
+    ['a text task by a quoted reply', intro, { kind: 'quote', text: '我来了' }, true],
+  ])('%s', (_name, t, message, expected) => {
+    expect(completesTask(t, message)).toBe(expected)
+  })
+})
+
 describe('completesTask', () => {
   const intro = task('intro', { contains: ['我是', '自我介绍'], minLength: 10 })
   const rules = task('rules', { equals: ['已读群规', 'OK'] })
@@ -254,7 +269,7 @@ describe('completesTask', () => {
     ['no done rule: never by message', staffOnly, 'task staff', false],
     ['no done rule: not even an empty message', staffOnly, '', false],
   ])('%s', (_name, t, text, expected) => {
-    expect(completesTask(t, text)).toBe(expected)
+    expect(completesTask(t, { kind: 'text', text })).toBe(expected)
   })
 })
 
@@ -273,7 +288,7 @@ describe('tasksCompletedBy', () => {
     ['one task', [], '已读群规', ['rules']],
     ['none', [], '大家好', []],
   ])('%s', (_name, done, text, expected) => {
-    expect(tasksCompletedBy(tasks, new Set(done), text).map((t) => t.id)).toEqual(expected)
+    expect(tasksCompletedBy(tasks, new Set(done), { kind: 'text', text }).map((t) => t.id)).toEqual(expected)
   })
 })
 
@@ -594,5 +609,25 @@ describe('decideCheckin when the last check-in is "after" today', () => {
     ).toEqual({
       kind: 'already',
     })
+  })
+})
+
+describe('task done.kind at load', () => {
+  it('refuses kind combined with text conditions, in Chinese, at the line of the rule', () => {
+    const yaml = [
+      'name: x',
+      'match: { topic: "^x" }',
+      'newcomer:',
+      '  within: 1d',
+      '  tasks:',
+      '    - id: p',
+      '      title: 照片',
+      '      done: { kind: image, contains: [照片] }',
+    ].join('\n')
+    const parsed = parseYamlContent('sop.yaml', yaml, sopSchema)
+    expect(parsed.ok).toBe(false)
+    const text = parsed.ok ? '' : parsed.problems.map(formatProblem).join('\n')
+    expect(text).toContain('sop.yaml:8:')
+    expect(text).toContain('图片没有文字')
   })
 })

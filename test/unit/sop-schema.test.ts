@@ -229,7 +229,7 @@ const mistakes: Mistake[] = [
     name: 'task done with no condition',
     yaml: `${BASE}newcomer:\n  tasks:\n    - id: intro\n      title: say hi\n      done: {}\n`,
     needle: '{}',
-    message: 'newcomer.tasks.0.done: a task needs at least one of contains, equals, regex, minLength',
+    message: 'newcomer.tasks.0.done: a task needs at least one of contains, equals, regex, minLength, kind',
   },
   {
     name: 'missing task title (points at the task)',

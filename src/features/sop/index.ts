@@ -1,5 +1,6 @@
 import { watchFolder } from '../../config/watch-folder.js'
 import type { Feature, FeatureDeps } from '../../core/feature.js'
+import { MEDIA_KINDS, TYPED_KINDS } from '../../core/types.js'
 import { SopLibrary } from './sop-library.js'
 import { createSopRepository } from './sop-repository.js'
 import { createSopRoutes } from './sop-routes.js'
@@ -21,6 +22,8 @@ export function createSopFeature(
   return {
     name: 'sop',
     service,
+    // Media too: a photo can be a check-in (checkin.media) or finish a task (done.kind).
+    sees: [...TYPED_KINDS, ...MEDIA_KINDS],
     middleware: (ctx, next) => (service.handleMessage(ctx) ? undefined : next()),
     on: {
       memberJoined: (e) => service.onMembersJoined(e.room, e.members, e.at),

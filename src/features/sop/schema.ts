@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { contentMessage } from '../../config/content-messages.js'
 import {
   groupMatchField,
   longTemplateField,
@@ -40,15 +41,23 @@ const id = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'ids use letters, digits, -
 const words = z.array(z.string().trim().min(1)).min(1)
 const points = z.number().int().min(0).max(100_000)
 
+/** Media a member can post for a check-in or a task ("post a photo of your desk"). */
+const mediaKind = z.enum(['image', 'video', 'file', 'voice', 'emoticon'])
+
 const doneRule = z
   .strictObject({
     contains: words.optional(),
     equals: words.optional(),
     regex: regex.optional(),
     minLength: z.number().int().min(1).max(2000).optional(),
+    /** Done by posting this kind of media (then the text rules cannot be used: media has no text). */
+    kind: mediaKind.optional(),
   })
-  .refine((r) => r.contains || r.equals || r.regex || r.minLength, {
-    message: 'a task needs at least one of contains, equals, regex, minLength',
+  .refine((r) => r.contains || r.equals || r.regex || r.minLength || r.kind, {
+    message: 'a task needs at least one of contains, equals, regex, minLength, kind',
+  })
+  .refine((r) => !r.kind || !(r.contains || r.equals || r.regex || r.minLength), {
+    error: () => contentMessage('task_kind_with_text'),
   })
 
 const task = z.strictObject({
@@ -125,6 +134,8 @@ export const sopSchema = z
     checkin: z
       .strictObject({
         keywords: words,
+        /** Posting one of these (a photo: [image]) is a check-in too, for 运动/学习打卡 groups. */
+        media: z.array(mediaKind).min(1).optional(),
         points: points.default(0),
         streakBonus: streakBonus.default({}),
         reply: template('mention', 'name', 'streak', 'days', 'points', 'earned'),

@@ -5,7 +5,7 @@ import type { CalendarJob, JobPort, ScheduledJob } from '../../core/jobs.js'
 import type { Logger } from '../../core/logger.js'
 import { normalizeCommand } from '../../core/normalize-text.js'
 import { mentionList, renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
-import type { Member, Room } from '../../core/types.js'
+import type { Member, MessageKind, Room } from '../../core/types.js'
 import {
   cronSchedule,
   dayNumber,
@@ -139,9 +139,19 @@ export class SopService {
     const bound = this.bindings.get(ctx.room.id)
     if (!bound) return undefined
     const { sop } = bound.loaded
-    const { text, sender } = ctx.message
+    const { text, sender, kind } = ctx.message
+    const checkin = sop.checkin
+    if (kind !== 'text' && kind !== 'quote') {
+      // A photo can finish a newcomer's photo task and be the day's check-in: both happen, each
+      // confirmed (the SOP only sees media when a check-in or a task asks for it).
+      const task = this.tryTasks(ctx, sop)
+      const checkedIn =
+        (checkin?.media as readonly MessageKind[] | undefined)?.includes(kind) === true &&
+        this.checkIn(ctx, sop)
+      return checkedIn ? 'checkin' : task ? 'task' : undefined
+    }
     if (this.tryVote(ctx)) return 'vote'
-    if (sop.checkin !== undefined && isKeywordMessage(text, sop.checkin.keywords) && this.checkIn(ctx, sop))
+    if (checkin !== undefined && isKeywordMessage(text, checkin.keywords) && this.checkIn(ctx, sop))
       return 'checkin'
     if (
       sop.commands.points !== undefined &&
@@ -247,7 +257,7 @@ export class SopService {
     const row = this.deps.repo.newcomer(ctx.room.id, member.id)
     if (!row || row.status !== 'active' || row.expiresAt <= ctx.now) return false
     const done = this.deps.repo.tasksDone(ctx.room.id, member.id)
-    const completed = tasksCompletedBy(newcomer.tasks, done, ctx.message.text)
+    const completed = tasksCompletedBy(newcomer.tasks, done, ctx.message)
     if (completed.length === 0) return false
     const result = this.completeTasks(ctx.room, member.id, completed, 'message', ctx.now, sop)
     return result.kind === 'completed' || result.kind === 'acknowledged'
