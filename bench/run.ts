@@ -21,6 +21,7 @@ import { seededRandom } from '../src/core/random.js'
 import { openDatabase } from '../src/db/client.js'
 import { createMembershipRepository } from '../src/db/membership-repository.js'
 import { createFeatures } from '../src/features/index.js'
+import { noMedia } from '../src/media/media-scanner.js'
 import { createChatOutbox } from '../src/outbox/chat-outbox.js'
 import { PacedSender, type PacingOptions } from '../src/platform/paced-sender.js'
 import { BotRuntime } from '../src/runtime/bot-runtime.js'
@@ -276,6 +277,8 @@ async function main(): Promise<void> {
         activeMembers: (roomId) => membership.activeMembers(roomId),
       },
       groups: { removeMember: async () => {} },
+      // Pipeline throughput of the text path: no media fetched (the bench reports QR decoding alone).
+      media: noMedia,
       records: { flush() {} },
       content: writeBoundContent(dir, words, kb.entries),
     })

@@ -17,6 +17,7 @@ import { createMembershipRepository } from '../db/membership-repository.js'
 import { createFeatures } from '../features/index.js'
 import { createLogger } from '../logging/create-logger.js'
 import { registerSecret } from '../logging/secrets.js'
+import { MediaScanner } from '../media/media-scanner.js'
 import { createChatOutbox } from '../outbox/chat-outbox.js'
 import { WebhookDispatcher } from '../outbox/webhooks/webhook-dispatcher.js'
 import type { SupervisorTimings } from '../platform/connection-supervisor.js'
@@ -185,7 +186,17 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   })
   const membershipRepo = createMembershipRepository(db)
   const jobs = new JobBoard(scheduler)
+  const media = new MediaScanner({
+    fetch: (messageId, maxBytes) => {
+      if (!platform.fetchMedia) return Promise.reject(new Error(`${platform.name} cannot fetch media`))
+      return platform.fetchMedia(messageId, maxBytes)
+    },
+    maxBytes: config.media.maxBytes,
+    timeoutMs: config.media.timeoutMs,
+    log: logger.child({ part: 'media' }),
+  })
   const features = createFeatures({
+    media,
     clock,
     log: logger,
     sender,
@@ -274,7 +285,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   let sim: Simulator | undefined
   if (world) {
     const manual = clock as ManualClock
-    const parts = { clock: manual, trackers: [world.inFlight, runtime.idle], sender }
+    const parts = { clock: manual, trackers: [world.inFlight, runtime.idle, media.idle], sender }
     manual.afterTimer = () => waitQuiet(parts, Date.now() + 15_000)
     const save = () => writeSnapshot(snapshotFile, world.snapshot())
     sim = {
@@ -374,6 +385,8 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
         await server.close()
         scheduler.stop()
         await runtime.stopIntake()
+        // A scan under way may still warn or remove (and so send): before the sends drain.
+        await media.stop()
         await drainSends(sender, config.shutdownDrainMs, isSim)
         sender.stop()
         // A send in flight finishes (and is marked sent) before the database closes; otherwise it

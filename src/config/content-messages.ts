@@ -6,6 +6,7 @@ type Key =
   | 'pattern_syntax'
   | 'text_too_long'
   | 'task_kind_with_text'
+  | 'qr_reason_missing'
   | 'secret_format'
   | 'secret_base64'
   | 'secret_length'
@@ -26,6 +27,8 @@ export const CONTENT_MESSAGES: MessageTable<Key> = {
       '正则表达式第 {position} 个字符处的环视 {construct} 不受支持：qunbot 用线性时间的 RE2 引擎运行正则，(?= (?! (?<= (?<! 都不能用，请改写',
     pattern_syntax: '正则表达式第 {position} 个字符处写法有误（{reason}：{construct}）',
     text_too_long: '文字太长：{length} 字，这里最多 {max} 字',
+    qr_reason_missing:
+      '设置了 qrCodes（warn 或 remove）时，texts.reasons 里也要写 qrCodes：警告成员时说明原因',
     task_kind_with_text:
       'kind（发图片、文件等）不能和 contains、equals、regex、minLength 一起用：图片没有文字，这样的任务永远完成不了',
     secret_format: '签名密钥须以 whsec_ 开头，后接 base64（解码后 24 到 64 字节）；可用 {command} 生成',
@@ -43,6 +46,8 @@ export const CONTENT_MESSAGES: MessageTable<Key> = {
       'the lookaround {construct} at character {position} of the regular expression is not supported: qunbot runs patterns on the linear-time RE2 engine, which cannot run (?= (?! (?<= (?<!; rewrite it',
     pattern_syntax: 'the regular expression is not valid at character {position} ({reason}: {construct})',
     text_too_long: 'text too long: {length} characters, at most {max} here',
+    qr_reason_missing:
+      'with qrCodes set to warn or remove, texts.reasons needs a qrCodes entry: the reason given when a member is warned',
     task_kind_with_text:
       'kind (post a photo, a file, ...) cannot be combined with contains, equals, regex or minLength: media has no text, so the task could never be done',
     secret_format:

@@ -95,6 +95,8 @@ export const envSchema = z
       }),
     QUNBOT_HTTP_RATE_LIMIT: intFrom('QUNBOT_HTTP_RATE_LIMIT', 1, 1_000_000, 600),
     QUNBOT_AUTH_FAILURES_PER_MINUTE: intFrom('QUNBOT_AUTH_FAILURES_PER_MINUTE', 1, 10_000, 10),
+    QUNBOT_MEDIA_MAX_BYTES: intFrom('QUNBOT_MEDIA_MAX_BYTES', 1_024, 100 * 1024 * 1024, 10 * 1024 * 1024),
+    QUNBOT_MEDIA_TIMEOUT_MS: intFrom('QUNBOT_MEDIA_TIMEOUT_MS', 100, 600_000, 30_000),
     QUNBOT_ALLOWED_HOSTS: z
       .string()
       .optional()
@@ -164,6 +166,7 @@ export const envSchema = z
     staleMessageMs: e.QUNBOT_STALE_MESSAGE_MS,
     httpRateLimitPerMinute: e.QUNBOT_HTTP_RATE_LIMIT,
     authFailuresPerMinute: e.QUNBOT_AUTH_FAILURES_PER_MINUTE,
+    media: { maxBytes: e.QUNBOT_MEDIA_MAX_BYTES, timeoutMs: e.QUNBOT_MEDIA_TIMEOUT_MS },
     allowedHosts: e.QUNBOT_ALLOWED_HOSTS,
     shutdownDrainMs: e.QUNBOT_SHUTDOWN_DRAIN_MS,
     scheduleGraceMs: e.QUNBOT_SOP_GRACE_MS,

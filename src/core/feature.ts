@@ -6,7 +6,7 @@ import type { JobPort } from './jobs.js'
 import type { Logger } from './logger.js'
 import type { Middleware } from './pipeline.js'
 import type { RouteDefinition } from './route.js'
-import type { Member, MessageKind, OutgoingMessage, Room } from './types.js'
+import type { InboundMessage, Member, MessageKind, OutgoingMessage, Room } from './types.js'
 
 /** How features send: enqueue into the durable, paced outbox. */
 export interface SendPort {
@@ -35,6 +35,19 @@ export interface AlertPort {
   publish(eventType: string, payload: unknown): string[]
 }
 
+/**
+ * Media bytes, only when a feature needs them: fetched from the platform on demand (with a size
+ * cap and a timeout) and decoded in a worker thread, never on the message path.
+ */
+export interface MediaPort {
+  /**
+   * Looks for QR codes in an image message and calls `onResult` with their texts ([] for none).
+   * Returns at once; the work runs after the message is handled. A failure (too large, gone,
+   * not an image, timed out) is logged and `onResult` is not called.
+   */
+  qrCodes(message: InboundMessage, onResult: (texts: string[]) => void | Promise<void>): void
+}
+
 /** What the composition root hands every feature factory. */
 export interface FeatureDeps {
   clock: Clock
@@ -44,6 +57,7 @@ export interface FeatureDeps {
   jobs: JobPort
   directory: MemberDirectoryPort
   groups: GroupControlPort
+  media: MediaPort
   /** Writes buffered message records now (before an export or erasure reads the tables). */
   records: { flush(): void }
   /** Where operators' content lives. */

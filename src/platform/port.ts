@@ -45,4 +45,6 @@ export interface ChatPlatform {
   members(roomId: string): Promise<Member[]>
   /** Removes a member from a group; rejects with NoRemoveRightError where the account has no right to. */
   remove?(roomId: string, memberId: string): Promise<void>
+  /** A media message's file bytes; rejects when it is gone or larger than `maxBytes`. */
+  fetchMedia?(messageId: string, maxBytes: number): Promise<Uint8Array>
 }

@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/core/logger.js'
 import type { InboundMessage } from '../../src/core/types.js'
 import { openDatabase } from '../../src/db/client.js'
 import { createFeatures } from '../../src/features/index.js'
+import { noMedia } from '../../src/media/media-scanner.js'
 import { createChatOutbox } from '../../src/outbox/chat-outbox.js'
 import { PacedSender } from '../../src/platform/paced-sender.js'
 import { BotRuntime } from '../../src/runtime/bot-runtime.js'
@@ -46,6 +47,7 @@ describe('restart', () => {
         jobs: { setJobs() {}, poke() {} },
         directory: { rooms: () => [], activeMembers: () => [] },
         groups: { removeMember: async () => {} },
+        media: noMedia,
         records: { flush() {} },
         content: {
           sopDir: join(dir, 'sop'),

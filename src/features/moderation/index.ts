@@ -52,6 +52,10 @@ export function createModerationFeature(
         ctx.notes.set('moderated', true)
         return
       }
+      const { message, room } = ctx
+      // QR codes in images are looked for after this message is handled, in the media worker.
+      if (message.kind === 'image' && rules.enabled && service.scansQrCodes(room))
+        deps.media.qrCodes(message, (texts) => service.handleQrCodes(message, room, texts, deps.clock.now()))
       await next()
     },
     on: {

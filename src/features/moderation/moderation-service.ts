@@ -8,6 +8,7 @@ import type { Db } from '../../db/client.js'
 import type { RoomMarkers } from '../privacy/room-markers.js'
 import { findLinkHosts, hostOf, isAllowedHost } from './links.js'
 import type { ActionRow, ModerationAction, ModerationRepository } from './moderation-repository.js'
+import { firstDisallowedQr } from './qr-rules.js'
 import { RateWindows } from './rate-windows.js'
 import type { CompiledProfile, RuleBook } from './rule-book.js'
 import type { RuleName } from './schema.js'
@@ -62,6 +63,33 @@ export class ModerationService {
     if (!violation) return false
     await this.punish(compiled, room, message.sender, violation, message, now)
     return true
+  }
+
+  /** Whether an image posted in this group should be scanned for QR codes. */
+  scansQrCodes(room: Room): boolean {
+    const action = this.deps.rules.profileFor(room)?.profile.qrCodes?.action
+    return action === 'warn' || action === 'remove'
+  }
+
+  /**
+   * The QR codes found in a member's image, after the message was handled (the scan runs off the
+   * message path): a code the profile does not allow is a violation with the same escalation and
+   * log as the others, the code's text (masked) as evidence; `remove` removes at once.
+   */
+  async handleQrCodes(
+    message: InboundMessage,
+    room: Room,
+    texts: readonly string[],
+    now: number,
+  ): Promise<void> {
+    const compiled = this.deps.rules.profileFor(room)
+    const rule = compiled?.profile.qrCodes
+    if (!compiled || !rule || rule.action === 'allow' || texts.length === 0) return
+    if (this.deps.rules.isWhitelisted(message.sender)) return
+    const bad = firstDisallowedQr(texts, rule.allow, compiled.profile.links?.allowDomains ?? [])
+    if (!bad) return
+    const violation: Violation = { rule: 'qrCodes', detail: `qr:${bad.kind} ${bad.text}` }
+    await this.punish(compiled, room, message.sender, violation, message, now, rule.action === 'remove')
   }
 
   /** Members joining a group whose ban list names them are removed. */
@@ -169,18 +197,21 @@ export class ModerationService {
     violation: Violation,
     message: InboundMessage,
     now: number,
+    /** Remove at once, whatever the count (a rule set to `remove`). */
+    removeNow = false,
   ): Promise<void> {
     const { profile } = compiled
     const esc = profile.escalation
     const count = this.deps.repo.countViolations(room.id, member.id, now - esc.decayAfter) + 1
-    const reason = profile.texts.reasons[violation.rule]
+    // A rule without its own reason (only possible for qrCodes: allow) is named by its key.
+    const reason = profile.texts.reasons[violation.rule] ?? violation.rule
     // Masked before it is shortened, so no number is cut in half; only the part that can reach
     // the log is masked (an e-mail address is at most 320 characters long).
     const evidence = maskPersonalData(
       `${violation.detail} | ${message.text.slice(0, EVIDENCE_CHARS + 320)}`,
     ).slice(0, EVIDENCE_CHARS)
     let action: ModerationAction
-    if (esc.removeAt > 0 && count >= esc.removeAt) {
+    if (removeNow || (esc.removeAt > 0 && count >= esc.removeAt)) {
       const removed = await this.remove(room, member, now)
       action = removed ? 'remove' : 'remove_failed'
       if (removed && profile.texts.removed)

@@ -317,6 +317,27 @@ export class WechatyPlatform implements ChatPlatform {
     }
   }
 
+  async fetchMedia(messageId: string, maxBytes: number): Promise<Uint8Array> {
+    const message = await this.bot().Message.find({ id: messageId })
+    if (!message) throw new Error(`message ${messageId} is no longer known to the platform`)
+    const box = await message.toFileBox()
+    // The size when the puppet knows it up front; otherwise the stream is cut at the cap.
+    if (box.size > maxBytes) throw new Error(`the file is ${box.size} bytes, over the ${maxBytes}-byte cap`)
+    const chunks: Buffer[] = []
+    let total = 0
+    const stream = await box.toStream()
+    for await (const chunk of stream) {
+      const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array)
+      total += piece.length
+      if (total > maxBytes) {
+        stream.destroy()
+        throw new Error(`the file is over the ${maxBytes}-byte cap`)
+      }
+      chunks.push(piece)
+    }
+    return Buffer.concat(chunks)
+  }
+
   private async onMessage(message: Message, sink: PlatformSink): Promise<void> {
     const room = message.room()
     // A group bot: direct messages are not handled.
