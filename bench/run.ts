@@ -24,6 +24,7 @@ import { createFeatures } from '../src/features/index.js'
 import { noMedia } from '../src/media/media-scanner.js'
 import { createChatOutbox } from '../src/outbox/chat-outbox.js'
 import { PacedSender, type PacingOptions } from '../src/platform/paced-sender.js'
+import { AttributedSender } from '../src/runtime/attributed-sender.js'
 import { BotRuntime } from '../src/runtime/bot-runtime.js'
 import type { AnalyticsResults } from './analytics-case.js'
 import { bindGroups, countSends } from './bind-groups.js'
@@ -261,10 +262,12 @@ async function main(): Promise<void> {
     const membership = createMembershipRepository(db)
     const sends = countSends(sender)
     const jobs = new Map<string, ScheduledJob>()
+    // As the app does: features send through the attribution that lets a recall withdraw answers.
+    const attribution = new AttributedSender(sender)
     const features = createFeatures({
       clock: systemClock,
       log,
-      sender,
+      sender: attribution,
       db,
       jobs: {
         setJobs(_owner, list) {
@@ -300,6 +303,7 @@ async function main(): Promise<void> {
       reconcileIntervalMs: RECONCILE_INTERVAL_MS,
       onStageTime: (stage, stageMs) => stageSink?.(stage, stageMs),
       messageLog: { onFlush: commits.onFlush },
+      attribution,
     })
     await runtime.start()
     const tStarted = performance.now()

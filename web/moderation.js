@@ -29,6 +29,7 @@ const RULE_LABELS = {
   flood: '刷屏',
   repeat: '重复消息',
   newcomer: '新人发链接',
+  qrCodes: '二维码',
   ban: '封禁名单',
 }
 
@@ -107,6 +108,18 @@ function renderStatus() {
   $('rules-status').textContent = text
 }
 
+/** The evidence, and a note when the member took the message back (the action still stands). */
+function evidenceCell(action) {
+  const td = el('td', 'mod-evidence', action.evidence)
+  if (action.recalledAt !== null && action.recalledAt !== undefined) {
+    const note = el('div', 'meta', '成员已撤回这条消息 (recalled by the member) · ')
+    note.dataset.testid = 'recalled-note'
+    note.append(timeEl(action.recalledAt))
+    td.append(note)
+  }
+  return td
+}
+
 function stateCell(action) {
   const td = el('td', 'mod-state')
   if (action.undoneAt !== null) {
@@ -152,7 +165,7 @@ function renderActions() {
         twoLines(a.memberName || a.memberId, a.memberId),
         el('td', 'nowrap', labelled(RULE_LABELS, a.rule)),
         action,
-        el('td', 'mod-evidence', a.evidence),
+        evidenceCell(a),
         stateCell(a),
       )
       return tr

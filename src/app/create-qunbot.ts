@@ -30,6 +30,7 @@ import { simWorldSchema } from '../platform/simulator/world-seed.js'
 import { realPuppetFactory } from '../platform/wechaty/create-puppet.js'
 import { routeLibraryLogs } from '../platform/wechaty/library-logs.js'
 import { WechatyPlatform } from '../platform/wechaty/wechaty-platform.js'
+import { AttributedSender } from '../runtime/attributed-sender.js'
 import { BotRuntime } from '../runtime/bot-runtime.js'
 import { DurableScheduler } from '../scheduler/durable-scheduler.js'
 import { buildServer } from '../server/build-server.js'
@@ -195,11 +196,13 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     timeoutMs: config.media.timeoutMs,
     log: logger.child({ part: 'media' }),
   })
+  // Features send through it, so a recall can withdraw the bot's queued answer (see runtime).
+  const attribution = new AttributedSender(sender)
   const features = createFeatures({
     media,
     clock,
     log: logger,
-    sender,
+    sender: attribution,
     db,
     jobs,
     directory: {
@@ -266,6 +269,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     reconcileIntervalMs: config.reconcileIntervalMs,
     // The whole pipeline only: timing every stage would add about a quarter to each message's time.
     onMessageTime: metrics.messageTime,
+    attribution,
   })
 
   const dailyBackup = config.backup.enabled

@@ -71,7 +71,7 @@ export const chatOutbox = sqliteTable(
     roomId: text('room_id').notNull(),
     /** JSON of the chunk's MessagePart[]. */
     parts: text('parts').notNull(),
-    status: text('status', { enum: ['pending', 'sending', 'sent', 'dead'] }).notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'dead', 'cancelled'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     notBefore: integer('not_before').notNull(),
     createdAt: integer('created_at').notNull(),

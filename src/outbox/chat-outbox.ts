@@ -167,6 +167,20 @@ export function createChatOutbox(db: Db) {
         .run().changes
     },
 
+    /**
+     * Withdraws queued chunks that are no longer wanted (their message was recalled): status
+     * `cancelled`, not dead-lettered, since nobody should send them again. Chunks already being
+     * sent or sent stay as they are; returns how many were withdrawn.
+     */
+    cancel(ids: readonly number[], reason: string): number {
+      if (ids.length === 0) return 0
+      return db
+        .update(chatOutbox)
+        .set({ status: 'cancelled', lastError: reason })
+        .where(and(inArray(chatOutbox.id, [...ids]), eq(chatOutbox.status, 'pending')))
+        .run().changes
+    },
+
     /** After a crash: chunks that were being sent go back to the queue (at most one resend each). */
     requeueInterrupted(): number {
       return db.update(chatOutbox).set({ status: 'pending' }).where(eq(chatOutbox.status, 'sending')).run()

@@ -130,6 +130,11 @@ export class PacedSender implements SendPort {
     return this.outbox.discardRoom(roomId, reason)
   }
 
+  /** Withdraws queued chunks (see ChatOutbox.cancel); returns how many. */
+  cancel(ids: readonly number[], reason: string): number {
+    return this.outbox.cancel(ids, reason)
+  }
+
   /** Chunks not yet sent (pending or in flight). */
   queueDepth(): number {
     return this.outbox.pendingCount()

@@ -18,6 +18,7 @@ import { createMembershipRepository } from '../db/membership-repository.js'
 import { MessageLog, type MessageLogOptions } from '../db/message-log.js'
 import type { PacedSender } from '../platform/paced-sender.js'
 import type { ChatPlatform, PlatformSink } from '../platform/port.js'
+import type { AttributedSender } from './attributed-sender.js'
 import { type GuardVerdict, InboundGuard } from './guard.js'
 import { MembershipTracker } from './membership.js'
 import { createMessageContext } from './message-context.js'
@@ -36,6 +37,11 @@ export interface RuntimeOptions {
   /** Receives each accepted message's time through the whole pipeline (metrics). */
   onMessageTime?: (ms: number) => void
   messageLog?: Omit<MessageLogOptions, 'onError'>
+  /**
+   * The SendPort the features were given, when it notes which message each send answers: a
+   * recall then withdraws the bot's still-queued answer to it.
+   */
+  attribution?: AttributedSender
 }
 
 export interface RuntimeStats {
@@ -146,16 +152,22 @@ export class BotRuntime {
     const onTime = this.options.onMessageTime
     const started = onTime ? performance.now() : 0
     try {
+      const attribution = this.options.attribution
       const ctx = createMessageContext(
         message,
         this.options.clock.now(),
-        this.options.sender,
+        attribution ?? this.options.sender,
         this.options.log,
       )
-      await this.run(ctx)
-      // A stage's fallback reply that no later stage replaced (see FALLBACK_REPLY_NOTE).
-      const fallback = ctx.notes.get(FALLBACK_REPLY_NOTE) as OutgoingMessage | undefined
-      if (fallback) ctx.send(fallback)
+      const handle = async () => {
+        await this.run(ctx)
+        // A stage's fallback reply that no later stage replaced (see FALLBACK_REPLY_NOTE).
+        const fallback = ctx.notes.get(FALLBACK_REPLY_NOTE) as OutgoingMessage | undefined
+        if (fallback) ctx.send(fallback)
+      }
+      await (attribution
+        ? attribution.within(message.id, message.roomId, message.sender.id, handle)
+        : handle())
       if (ctx.answered) this.stats.answered++
       if (onTime && ctx.notes.get(GUARD_VERDICT) === 'accept') onTime(performance.now() - started)
     } finally {
@@ -181,6 +193,7 @@ export class BotRuntime {
       name: 'record',
       run: (ctx, next) => {
         this.messageLog.record(ctx.message, maskPersonalData(ctx.message.text), ctx.now)
+        if (ctx.message.kind === 'recalled') this.withdrawAnswers(ctx.message)
         this.membership.noteSender(ctx.room, ctx.message.sender.id)
         return next()
       },
@@ -203,6 +216,18 @@ export class BotRuntime {
         }
       })
     return [guard, record, ...featureStages, fallback]
+  }
+
+  /** The bot's answers to a recalled message that are still queued are not sent. */
+  private withdrawAnswers(recall: InboundMessage): void {
+    if (!recall.recalledId || !this.options.attribution) return
+    const ids = this.options.attribution.sentFor(recall.recalledId, recall.roomId, recall.sender.id)
+    const withdrawn = this.options.sender.cancel(ids, 'the member recalled the message it answered')
+    if (withdrawn > 0)
+      this.options.log.info(
+        { roomId: recall.roomId, messageId: recall.recalledId, withdrawn },
+        'answer to a recalled message withdrawn',
+      )
   }
 
   private async onLogin(status: LoginStatus): Promise<void> {

@@ -133,3 +133,35 @@ describe('message kinds through the simulator', () => {
     expect(kind.status).toBe(400)
   })
 })
+
+describe('recalling a message before the bot answered it', () => {
+  let app: TestApp
+  afterEach(async () => app.close())
+
+  it('withdraws the queued answer; an answer to a message not recalled still goes', async () => {
+    app = await startTestApp({ QUNBOT_SEND_MIN_GAP_MS: '60000', QUNBOT_SEND_JITTER_MS: '0' })
+    const room = (await app.api('POST', '/api/sim/rooms', { topic: '撤回群', members: ['甲', '乙', '丙'] }))
+      .body
+    const [a, b, c] = room.members.map((m: { id: string }) => m.id) as [string, string, string]
+    const say = async (from: string) =>
+      (await app.api('POST', `/api/sim/rooms/${room.id}/messages`, { from, text: 'ping', mentionBot: true }))
+        .body.messageId as string
+    await say(a)
+    await app.sim.settle()
+    // The next answers wait a minute of pacing: handled, queued, not sent.
+    const recalled = await say(b)
+    await say(c)
+    await app.sim.world.inFlight.whenIdle()
+    await app.runtime.idle.whenIdle()
+    expect((await app.api('POST', `/api/sim/rooms/${room.id}/messages/${recalled}/recall`)).status).toBe(204)
+    await app.sim.settle()
+    const lines = (await app.api('GET', `/api/sim/rooms/${room.id}/messages`)).body.messages as {
+      self: boolean
+      text: string
+    }[]
+    const answers = lines.filter((l) => l.self).map((l) => l.text)
+    expect(answers).toEqual(['@甲 pong', '@丙 pong'])
+    const statuses = app.db.$client.prepare('SELECT status FROM chat_outbox ORDER BY id').pluck().all()
+    expect(statuses).toEqual(['sent', 'cancelled', 'sent'])
+  })
+})

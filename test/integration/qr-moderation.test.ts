@@ -132,3 +132,35 @@ describe('QR codes in images', () => {
     expect(actions().map((a) => a.rule)).toEqual(['qrCodes'])
   })
 })
+
+describe('a moderated message that the member recalls', () => {
+  let dir: string
+  let app: TestApp
+  afterEach(async () => {
+    await app.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('keeps the action and its evidence, and the log says the member recalled it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'qunbot-qr-recall-'))
+    writeFileSync(join(dir, 'rules.yaml'), RULES)
+    app = await startTestApp({ QUNBOT_MODERATION_DIR: dir, QUNBOT_SEND_JITTER_MS: '0' })
+    const room = app.sim.world.createRoom('撤回测试群', ['广告哥'])
+    const spammer = room.members[0]?.id ?? ''
+    await app.sim.settle()
+    const posted = await app.api('POST', `/api/sim/rooms/${room.id}/messages`, {
+      from: spammer,
+      media: { kind: 'image', base64: await poster('https://u.wechat.com/RECALLED') },
+    })
+    await app.sim.settle()
+    expect(
+      (await app.api('POST', `/api/sim/rooms/${room.id}/messages/${posted.body.messageId}/recall`)).status,
+    ).toBe(204)
+    await app.sim.settle()
+    const { body } = await app.api('GET', '/api/moderation/log')
+    const [action] = body.actions as { rule: string; evidence: string; recalledAt: number | null }[]
+    expect(action?.rule).toBe('qrCodes')
+    expect(action?.evidence).toContain('https://u.wechat.com/RECALLED')
+    expect(action?.recalledAt).toBeTypeOf('number')
+  })
+})

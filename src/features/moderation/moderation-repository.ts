@@ -19,6 +19,8 @@ export interface ActionRow {
   action: ModerationAction
   evidence: string
   messageId: string | null
+  /** When the member took back the message the action was about (null: not recalled). */
+  recalledAt: number | null
   at: number
   undoneAt: number | null
   undoneBy: string | null
@@ -34,7 +36,7 @@ export interface BanRow {
 }
 
 const ACTION_COLUMNS =
-  'id, room_id AS roomId, (SELECT topic FROM rooms WHERE rooms.id = room_id) AS roomTopic, member_id AS memberId, member_name AS memberName, rule, action, evidence, message_id AS messageId, at, undone_at AS undoneAt, undone_by AS undoneBy'
+  'id, room_id AS roomId, (SELECT topic FROM rooms WHERE rooms.id = room_id) AS roomTopic, member_id AS memberId, member_name AS memberName, rule, action, evidence, message_id AS messageId, (SELECT recalled_at FROM messages WHERE messages.id = message_id) AS recalledAt, at, undone_at AS undoneAt, undone_by AS undoneBy'
 const COUNTED = VIOLATION_ACTIONS.map((a) => `'${a}'`).join(', ')
 
 /**
@@ -80,7 +82,7 @@ export function createModerationRepository(db: Db) {
     return { byMember, hashed: [...byMember.keys()].some((id) => id.startsWith(HASH_PREFIX)) }
   }
   return {
-    log(row: Omit<ActionRow, 'id' | 'roomTopic' | 'undoneAt' | 'undoneBy'>): number {
+    log(row: Omit<ActionRow, 'id' | 'roomTopic' | 'recalledAt' | 'undoneAt' | 'undoneBy'>): number {
       return Number(
         insert.run(
           row.roomId,

@@ -43,7 +43,8 @@ export function createModerationRoutes(
     defineRoute({
       method: 'GET',
       path: '/api/moderation/log',
-      summary: 'Moderation actions, newest first, with rule, masked evidence, member and group',
+      summary:
+        'Moderation actions, newest first, with rule, masked evidence, member and group, and recalledAt when the member took the message back',
       auth: 'staff',
       query: z.strictObject({
         roomId: z.string().min(1).optional(),
