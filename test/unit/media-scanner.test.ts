@@ -56,7 +56,8 @@ describe('MediaScanner', () => {
         return Promise.resolve(png)
       },
       maxBytes: 1_000,
-      timeoutMs: 300,
+      // Long enough for the worker's first start (tsx, sharp, the wasm) on a busy machine.
+      timeoutMs: 2_000,
       log,
     })
     const found: string[][] = []
@@ -65,7 +66,7 @@ describe('MediaScanner', () => {
     expect(found).toEqual([['https://u.wechat.com/NEXT']])
     expect(scanner.stats).toMatchObject({ scanned: 1, failed: 2 })
     expect(warnings.join('\n')).toContain('over the 1000-byte cap')
-    expect(warnings.join('\n')).toContain('fetching the image took longer than 300 ms')
+    expect(warnings.join('\n')).toContain('fetching the image took longer than 2000 ms')
     await scanner.stop()
   })
 
