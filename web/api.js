@@ -100,3 +100,11 @@ export const sim = {
   advance: (ms) => api('POST', '/api/sim/clock/advance', { ms }).then((r) => r.now),
   settle: () => api('POST', '/api/sim/settle').then((r) => r.now),
 }
+
+/** Fetches a file (a member's screenshot) with the token; resolves with an object URL for it. */
+export async function apiObjectUrl(path) {
+  const token = sessionStorage.getItem(TOKEN_KEY)
+  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+  if (!res.ok) throw new ApiError(res.status, `${res.status}`)
+  return URL.createObjectURL(await res.blob())
+}

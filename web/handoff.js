@@ -1,5 +1,5 @@
 // The staff handoff queue: active tickets, a ticket's transcript, reply, claim, resolve, return.
-import { ApiError, api, takeTokenFromUrl } from './api.js'
+import { ApiError, api, apiObjectUrl, takeTokenFromUrl } from './api.js'
 import { createPoller } from './poller.js'
 import {
   $,
@@ -164,6 +164,7 @@ function renderDetail() {
       )
       line.append(meta)
       if (e.text) line.append(el('div', 'bubble', e.text))
+      if (e.messageId && e.mediaMime) line.append(mediaPreview(e.messageId, e.mediaMime))
       return line
     }),
   )
@@ -173,6 +174,45 @@ function renderDetail() {
 
   for (const id of ['claim-button', 'resolve-button', 'return-button', 'reply-input', 'reply-button'])
     $(id).disabled = !active
+}
+
+// ---- media members sent into the ticket ---------------------------------------------------
+
+/** Object URLs (promises) of fetched files, by message id: the transcript is drawn on every poll. */
+const mediaUrls = new Map()
+
+/** A thumbnail for an image (click: full size), a download link for any other file. */
+function mediaPreview(messageId, mime) {
+  const box = el('div', 'media')
+  box.dataset.testid = 'media-preview'
+  const show = (url) => {
+    if (mime.startsWith('image/')) {
+      const link = el('a')
+      link.href = url
+      link.target = '_blank'
+      link.rel = 'noopener'
+      const img = el('img', 'thumb')
+      img.src = url
+      img.alt = '成员发送的图片 (image from the member)'
+      link.append(img)
+      box.replaceChildren(link)
+    } else {
+      const link = el('a', '', '下载文件 (download)')
+      link.href = url
+      link.download = ''
+      box.replaceChildren(link)
+    }
+  }
+  // One fetch per file, shared by every redraw while it loads.
+  let url = mediaUrls.get(messageId)
+  if (!url) {
+    url = apiObjectUrl(`/api/media/${encodeURIComponent(messageId)}`)
+    mediaUrls.set(messageId, url)
+    url.catch(() => mediaUrls.delete(messageId))
+  }
+  box.append(el('span', 'meta', '加载中… (loading)'))
+  url.then(show, () => box.replaceChildren(el('span', 'meta', '文件不可用 (file unavailable)')))
+  return box
 }
 
 // ---- errors and the token -----------------------------------------------------------------

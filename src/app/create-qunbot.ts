@@ -18,6 +18,7 @@ import { createFeatures } from '../features/index.js'
 import { createLogger } from '../logging/create-logger.js'
 import { registerSecret } from '../logging/secrets.js'
 import { MediaScanner } from '../media/media-scanner.js'
+import { createMediaStore } from '../media/media-store.js'
 import { createChatOutbox } from '../outbox/chat-outbox.js'
 import { WebhookDispatcher } from '../outbox/webhooks/webhook-dispatcher.js'
 import type { SupervisorTimings } from '../platform/connection-supervisor.js'
@@ -56,6 +57,7 @@ import { startupMessage } from './app-messages.js'
 import { createConnectionRoute } from './connection-route.js'
 import { createHealthRoutes } from './health-route.js'
 import { JobBoard } from './job-board.js'
+import { createMediaRoute } from './media-route.js'
 import { createOutboxRoutes } from './outbox-routes.js'
 import { createMetrics, createMetricsRoute, type QunbotMetrics } from './prometheus.js'
 
@@ -187,7 +189,10 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   })
   const membershipRepo = createMembershipRepository(db)
   const jobs = new JobBoard(scheduler)
+  const mediaStore = createMediaStore(db)
   const media = new MediaScanner({
+    store: mediaStore,
+    now: () => clock.now(),
     fetch: (messageId, maxBytes) => {
       if (!platform.fetchMedia) return Promise.reject(new Error(`${platform.name} cannot fetch media`))
       return platform.fetchMedia(messageId, maxBytes)
@@ -322,6 +327,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     createConnectionRoute({ connection: () => platform.connection() }),
     createMetricsRoute(metrics),
     ...createOutboxRoutes({ outbox: chatOutbox, wake: () => sender.wake(), now: () => clock.now() }),
+    createMediaRoute(mediaStore),
     ...features.flatMap((f) => f.routes ?? []),
     ...(sim
       ? createSimRoutes({

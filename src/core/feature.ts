@@ -46,6 +46,11 @@ export interface MediaPort {
    * not an image, timed out) is logged and `onResult` is not called.
    */
   qrCodes(message: InboundMessage, onResult: (texts: string[]) => void | Promise<void>): void
+  /**
+   * Keeps a media message's file (sent into a ticket, for staff): fetched once, off the message
+   * path, and served at `GET /api/media/:messageId`. A failure is logged.
+   */
+  keep(message: InboundMessage): void
 }
 
 /** What the composition root hands every feature factory. */

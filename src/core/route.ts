@@ -40,9 +40,11 @@ export type RouteAuth = 'admin' | 'staff' | 'metrics' | 'public'
 
 export interface RouteResult {
   status: number
-  /** Sent as JSON, unless `contentType` is given: then `body` is text sent as it is. */
+  /** Sent as JSON, unless `contentType` is given: then `body` is text (or bytes) sent as it is. */
   body?: unknown
   contentType?: string
+  /** Extra response headers (a download's Content-Disposition). */
+  headers?: Record<string, string>
 }
 
 /** Helps TypeScript infer the handler's input types from the schemas. */

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { blob, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /** A member handed to a person: at most one open ticket per (group, member). */
 export const tickets = sqliteTable(
@@ -44,6 +44,26 @@ export const ticketEvents = sqliteTable(
     kind: text('kind').notNull(),
     actor: text('actor'),
     text: text('text'),
+    /** The member's message this line is (media lines: its file is served at /api/media/:id). */
+    messageId: text('message_id'),
   },
   (t) => [index('ticket_events_ticket').on(t.ticketId, t.at)],
 )
+
+/**
+ * Media a member sent into a ticket (a screenshot for staff), fetched once and kept for the
+ * transcripts' retention period; erased with the member. Only media that reached a ticket is
+ * stored: the message log keeps the kind and name, never bytes.
+ */
+export const mediaFiles = sqliteTable('media_files', {
+  messageId: text('message_id').primaryKey(),
+  roomId: text('room_id').notNull(),
+  senderId: text('sender_id').notNull(),
+  kind: text('kind').notNull(),
+  /** Masked. */
+  name: text('name').notNull(),
+  mime: text('mime').notNull(),
+  size: integer('size').notNull(),
+  bytes: blob('bytes', { mode: 'buffer' }).notNull(),
+  storedAt: integer('stored_at').notNull(),
+})

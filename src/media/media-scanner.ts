@@ -10,6 +10,9 @@ export type FetchMedia = (messageId: string, maxBytes: number) => Promise<Uint8A
 
 export interface MediaScannerOptions {
   fetch: FetchMedia
+  /** Where kept files go (media sent into tickets). */
+  store?: { save(message: InboundMessage, bytes: Uint8Array, now: number): void }
+  now?: () => number
   /** QUNBOT_MEDIA_MAX_BYTES: larger files are not fetched whole, and not scanned. */
   maxBytes: number
   /** Fetching, and decoding, each give up after this long (real time). */
@@ -40,10 +43,28 @@ export class MediaScanner implements MediaPort {
   constructor(private readonly options: MediaScannerOptions) {}
 
   qrCodes(message: InboundMessage, onResult: (texts: string[]) => void | Promise<void>): void {
+    this.enqueue(message, 'image not scanned for QR codes', async (bytes) => {
+      const texts = await this.decode(bytes)
+      this.stats.scanned++
+      this.stats.found += texts.length
+      await onResult(texts)
+    })
+  }
+
+  keep(message: InboundMessage): void {
+    const store = this.options.store
+    if (!store) return
+    this.enqueue(message, 'media file not kept', async (bytes) => {
+      store.save(message, bytes, (this.options.now ?? Date.now)())
+    })
+  }
+
+  /** Fetches the message's file in the queue, then runs `use` on its bytes; failures are logged. */
+  private enqueue(message: InboundMessage, failure: string, use: (bytes: Uint8Array) => Promise<void>): void {
     if (this.stopped) return
     if (this.queued >= (this.options.maxQueue ?? 200)) {
       this.stats.dropped++
-      this.options.log.warn({ messageId: message.id }, 'media queue full: image not scanned')
+      this.options.log.warn({ messageId: message.id }, `media queue full: ${failure}`)
       return
     }
     const done = this.idle.begin()
@@ -54,18 +75,15 @@ export class MediaScanner implements MediaPort {
         if (this.stopped) return
         const bytes = await this.withTimeout(
           this.options.fetch(message.id, this.options.maxBytes),
-          'fetching the image',
+          'fetching the file',
         )
-        const texts = await this.decode(bytes)
-        this.stats.scanned++
-        this.stats.found += texts.length
-        await onResult(texts)
+        await use(bytes)
       })
       .catch((error: unknown) => {
         this.stats.failed++
         this.options.log.warn(
           { messageId: message.id, roomId: message.roomId, reason: (error as Error).message },
-          'image not scanned for QR codes',
+          failure,
         )
       })
       .finally(() => {
@@ -137,4 +155,4 @@ export class MediaScanner implements MediaPort {
 }
 
 /** For platforms that cannot fetch media (the bench's recording platform). */
-export const noMedia: MediaPort = { qrCodes() {} }
+export const noMedia: MediaPort = { qrCodes() {}, keep() {} }

@@ -88,7 +88,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        // blob: media members sent into tickets, fetched with the token and shown as thumbnails.
+        imgSrc: ["'self'", 'data:', 'blob:'],
         // qunbot serves plain HTTP (a TLS proxy goes in front): asking the browser to upgrade
         // would blank the console when it is opened on a LAN address.
         upgradeInsecureRequests: null,
@@ -214,7 +215,11 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition): void {
       const rawBody = (request as unknown as { rawBody?: string }).rawBody ?? ''
       const result = await route.handler({ params, query, body, headers: request.headers, rawBody } as never)
       reply.code(result.status)
-      if (result.contentType) return reply.type(result.contentType).send(String(result.body ?? ''))
+      if (result.headers) reply.headers(result.headers)
+      if (result.contentType)
+        return reply
+          .type(result.contentType)
+          .send(Buffer.isBuffer(result.body) ? result.body : String(result.body ?? ''))
       return result.body === undefined ? reply.send() : reply.send(result.body)
     },
   })

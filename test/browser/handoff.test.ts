@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from 'playwright-core'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OpenBrowser, openBrowser, requireChromium, screenshot } from '../helpers/browser.js'
 import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/test-app.js'
@@ -60,6 +61,19 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
     const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000 })
 
     await say('张三', OPENING)
+    // A screenshot into the open ticket: staff see it as a thumbnail.
+    const shot = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#2a6' } })
+      .png()
+      .toBuffer()
+    expect(
+      (
+        await app.api('POST', `/api/sim/rooms/${room.id}/messages`, {
+          from: member('张三'),
+          media: { kind: 'image', name: 'error.png', base64: shot.toString('base64') },
+        })
+      ).status,
+    ).toBe(202)
+    await app.api('POST', '/api/sim/settle')
     await say('李四', '太差了，我要投诉')
     const tickets = (await app.api('GET', '/api/handoff/tickets')).body.tickets as {
       id: number
@@ -83,6 +97,9 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
     await item.click()
     await poll(() => item.getAttribute('class')).toContain('selected')
     await byId('transcript-line').filter({ hasText: OPENING }).waitFor()
+    const thumb = page.locator('[data-testid="media-preview"] img')
+    await thumb.waitFor()
+    await poll(() => thumb.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(120)
 
     await byId('staff-name').fill('客服小王')
     await byId('reply-input').fill(REPLY)
@@ -104,6 +121,7 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
     expect(stored.body.ticket).toMatchObject({ status: 'resolved', firstResponseAt: expect.any(Number) })
     expect(stored.body.events.map((e: { kind: string }) => e.kind)).toEqual([
       'opened',
+      'member_message',
       'staff_reply',
       'resolved',
     ])

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
+import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/test-app.js'
 
 type Line = { fromName: string; text: string; self: boolean }
 
@@ -116,5 +117,63 @@ describe('handoff gate and one reply per message', () => {
     expect(third).toHaveLength(1)
     expect(third[0]).toContain('已为你转接人工客服')
     expect(ticketOf('丙')?.reason).toBe('unanswered-questions')
+  })
+})
+
+describe('media a member sends into a ticket', () => {
+  let app: TestApp
+  afterEach(async () => app.close())
+
+  it('is a transcript line naming its kind; staff fetch the file once kept; a non-image is a download', async () => {
+    app = await startTestApp({ QUNBOT_SEND_JITTER_MS: '0' })
+    const room = app.sim.world.createRoom('截图测试群', ['甲'])
+    const member = room.members[0]?.id ?? ''
+    await app.sim.settle()
+    const post = async (body: object) => {
+      const res = await app.api('POST', `/api/sim/rooms/${room.id}/messages`, { from: member, ...body })
+      expect(res.status).toBe(202)
+      await app.sim.settle()
+      return res.body.messageId as string
+    }
+    await post({ text: '转人工' })
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } })
+      .png()
+      .toBuffer()
+    const shot = await post({
+      media: { kind: 'image', name: 'order-13812345678.png', base64: png.toString('base64') },
+    })
+    const html = Buffer.from('<script>alert(1)</script>').toString('base64')
+    const file = await post({ media: { kind: 'file', name: 'page.html', base64: html } })
+
+    const ticketId = app.db.$client.prepare('SELECT id FROM tickets').pluck().get() as number
+    const detail = (await app.api('GET', `/api/handoff/tickets/${ticketId}`)).body
+    const lines = (detail.events as { kind: string; text: string; messageId: string | null }[]).filter(
+      (e) => e.kind === 'member_message',
+    )
+    expect(lines).toEqual([
+      expect.objectContaining({ text: '[图片] order-138****5678.png', messageId: shot }),
+      expect.objectContaining({ text: '[文件] page.html', messageId: file }),
+    ])
+
+    const image = await app.server.inject({
+      method: 'GET',
+      url: `/api/media/${shot}`,
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    })
+    expect(image.statusCode).toBe(200)
+    expect(image.headers['content-type']).toBe('image/png')
+    expect(image.headers['content-disposition']).toMatch(/^inline/)
+    expect(image.rawPayload.equals(png)).toBe(true)
+
+    const download = await app.server.inject({
+      method: 'GET',
+      url: `/api/media/${file}`,
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    })
+    expect(download.headers['content-type']).toBe('application/octet-stream')
+    expect(download.headers['content-disposition']).toMatch(/^attachment/)
+
+    expect((await app.server.inject({ method: 'GET', url: `/api/media/${shot}` })).statusCode).toBe(401)
+    expect((await app.api('GET', '/api/media/never-kept')).status).toBe(404)
   })
 })

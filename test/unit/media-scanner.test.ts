@@ -66,7 +66,7 @@ describe('MediaScanner', () => {
     expect(found).toEqual([['https://u.wechat.com/NEXT']])
     expect(scanner.stats).toMatchObject({ scanned: 1, failed: 2 })
     expect(warnings.join('\n')).toContain('over the 1000-byte cap')
-    expect(warnings.join('\n')).toContain('fetching the image took longer than 2000 ms')
+    expect(warnings.join('\n')).toContain('fetching the file took longer than 2000 ms')
     await scanner.stop()
   })
 

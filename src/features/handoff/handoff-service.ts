@@ -7,14 +7,15 @@ import {
   SOP_ACTION_NOTE,
   type SopAction,
 } from '../../core/context.js'
-import type { SendPort } from '../../core/feature.js'
+import type { MediaPort, SendPort } from '../../core/feature.js'
 import type { Logger } from '../../core/logger.js'
 import { maskPersonalData } from '../../core/mask.js'
 import { isEveryoneId, mentionsEveryone, withoutEveryone } from '../../core/mention-everyone.js'
 import { normalizeText } from '../../core/normalize-text.js'
 import { renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
-import type { InboundMessage, Member, Room } from '../../core/types.js'
+import { type InboundMessage, MEDIA_KINDS, type Member, type Room } from '../../core/types.js'
 import { addBusinessTime } from './business-time.js'
+import { handoffMessage } from './handoff-messages.js'
 import type { HandoffConfig } from './schema.js'
 import { ACTIVE, type Ticket, type TicketRepository } from './ticket-repository.js'
 
@@ -60,6 +61,8 @@ export class HandoffService {
     private readonly events: EventPublisher,
     private readonly log: Logger,
     private readonly directory: HandoffDirectory,
+    /** Keeps files members send into tickets, for staff. */
+    private readonly media: Pick<MediaPort, 'keep'>,
     /** Called after a ticket is opened, so the SLA job looks at its deadlines. */
     private readonly onOpened: () => void = () => {},
   ) {}
@@ -158,24 +161,43 @@ export class HandoffService {
     }
   }
 
-  /** A message from a member with an open ticket, into its transcript and to staff. */
+  /**
+   * A message from a member with an open ticket, into its transcript and to staff. Media is a
+   * line naming its kind, with the message id: its file is kept for staff (`GET /api/media/:id`,
+   * shown in the console, linked in the webhook), never put into the webhook itself.
+   */
   private addToTicket(active: Ticket, message: InboundMessage, action: SopAction | undefined, now: number) {
-    const text = maskPersonalData(message.text)
+    const media = MEDIA_KINDS.includes(message.kind) ? message.kind : undefined
+    const text = media
+      ? maskPersonalData(handoffMessage(`media_${media}` as MediaKey, { name: message.media?.name ?? '' }))
+      : maskPersonalData(message.text)
+    const mediaRef = media
+      ? { media: { kind: media, messageId: message.id, url: this.mediaUrl(message.id) } }
+      : {}
     this.repo.transaction(() => {
       if (action) {
-        this.repo.event(active.id, now, 'member_action', message.sender.id, text)
+        this.repo.event(active.id, now, 'member_action', message.sender.id, text, message.id)
         this.events.publish('handoff.message', {
           ticket: this.describe(active),
           text,
           handledBy: `sop:${action}`,
+          ...mediaRef,
         })
         return
       }
-      this.repo.event(active.id, now, 'member_message', message.sender.id, text)
+      this.repo.event(active.id, now, 'member_message', message.sender.id, text, message.id)
       if (active.status === 'waiting_member')
         this.repo.setStatus(active.id, active.assignee ? 'assigned' : 'open')
-      this.events.publish('handoff.message', { ticket: this.describe(active), text })
+      this.events.publish('handoff.message', { ticket: this.describe(active), text, ...mediaRef })
     })
+    if (media) this.media.keep(message)
+  }
+
+  /** Where staff fetch a kept file: on the console's address when handoff.yaml names it. */
+  private mediaUrl(messageId: string): string {
+    const path = `/api/media/${encodeURIComponent(messageId)}`
+    const base = this.config().consoleUrl
+    return base ? `${base.replace(/\/$/, '')}${path}` : path
   }
 
   /** Opens a ticket (or returns the member's open one) and tells the member a person will reply. */
@@ -430,6 +452,8 @@ const isActive = (t: Ticket) => ACTIVE.includes(t.status)
 let openingMemo: { hours: object; minute: number; next: number | undefined } | undefined
 
 /** The next start of business hours after `now`, or undefined when `now` is within them. */
+type MediaKey = Parameters<typeof handoffMessage>[0]
+
 export function nextOpening(
   hours: NonNullable<HandoffConfig['businessHours']>,
   now: number,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { loadYamlFile } from '../../config/load-yaml.js'
 import type { Feature, FeatureDeps } from '../../core/feature.js'
+import { MEDIA_KINDS, TYPED_KINDS } from '../../core/types.js'
 import { WebhookDispatcher } from '../../outbox/webhooks/webhook-dispatcher.js'
 import { createWebhookOutbox } from '../../outbox/webhooks/webhook-outbox.js'
 import { createHandoffRoutes } from './handoff-routes.js'
@@ -41,12 +42,15 @@ export function createHandoffFeature(
       room: (roomId) => deps.directory.rooms().find((r) => r.id === roomId),
       member: (roomId, memberId) => deps.directory.activeMembers(roomId).find((m) => m.id === memberId),
     },
+    deps.media,
     () => deps.jobs.poke(),
   )
   return {
     name: 'handoff',
     service,
     dispatcher,
+    // Media too: a screenshot from a member with a ticket goes to staff.
+    sees: [...TYPED_KINDS, ...MEDIA_KINDS],
     middleware: async (ctx, next) => {
       if (!config) return next()
       if (service.handleBefore(ctx)) return

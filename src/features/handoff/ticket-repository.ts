@@ -34,6 +34,18 @@ export interface MemberTickets {
   awaitingRating?: Ticket
 }
 
+/** A line of a ticket's audit trail and transcript. */
+export interface TicketEvent {
+  at: number
+  kind: string
+  actor: string | null
+  text: string | null
+  /** The member's message the line is: a media line's file is at /api/media/:messageId. */
+  messageId: string | null
+  /** The kept file's type (image/png, ...); null until it is fetched, or for text lines. */
+  mediaMime: string | null
+}
+
 /** How far back the messages shown to staff with a new ticket go. */
 const RECENT_CONTEXT_MS = 60 * 60_000
 
@@ -70,9 +82,13 @@ export function createTicketRepository(db: Db) {
     insert: sql.prepare(
       "INSERT INTO tickets (room_id, member_id, member_name, status, reason, priority, opened_at) VALUES (?, ?, ?, 'open', ?, ?, ?)",
     ),
-    event: sql.prepare('INSERT INTO ticket_events (ticket_id, at, kind, actor, text) VALUES (?, ?, ?, ?, ?)'),
+    event: sql.prepare(
+      'INSERT INTO ticket_events (ticket_id, at, kind, actor, text, message_id) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
     events: sql.prepare(
-      'SELECT at, kind, actor, text FROM ticket_events WHERE ticket_id = ? ORDER BY at, id',
+      `SELECT e.at, e.kind, e.actor, e.text, e.message_id AS messageId, m.mime AS mediaMime
+       FROM ticket_events e LEFT JOIN media_files m ON m.message_id = e.message_id
+       WHERE e.ticket_id = ? ORDER BY e.at, e.id`,
     ),
     setStatus: sql.prepare('UPDATE tickets SET status = ? WHERE id = ?'),
     assign: sql.prepare("UPDATE tickets SET status = 'assigned', assignee = ? WHERE id = ?"),
@@ -168,17 +184,26 @@ export function createTicketRepository(db: Db) {
       refresh(id)
       return this.get(id) as Ticket
     },
-    event(ticketId: number, at: number, kind: string, actor: string | null, text: string | null): void {
+    event(
+      ticketId: number,
+      at: number,
+      kind: string,
+      actor: string | null,
+      text: string | null,
+      messageId: string | null = null,
+    ): void {
       const staff = actor !== null && !MEMBER_EVENTS.has(kind)
-      q.event.run(ticketId, at, kind, staff ? maskPersonalData(actor) : actor, text && maskPersonalData(text))
+      q.event.run(
+        ticketId,
+        at,
+        kind,
+        staff ? maskPersonalData(actor) : actor,
+        text && maskPersonalData(text),
+        messageId,
+      )
     },
-    events(ticketId: number): { at: number; kind: string; actor: string | null; text: string | null }[] {
-      return q.events.all(ticketId) as {
-        at: number
-        kind: string
-        actor: string | null
-        text: string | null
-      }[]
+    events(ticketId: number): TicketEvent[] {
+      return q.events.all(ticketId) as TicketEvent[]
     },
     setStatus(id: number, status: TicketStatus): void {
       changed(id, q.setStatus.run(status, id))

@@ -44,6 +44,8 @@ const OF_MEMBER_TICKETS = 'ticket_id IN (SELECT id FROM tickets WHERE member_id 
 export const MEMBER_TABLES: readonly MemberTable[] = [
   byMember('members', 'name'),
   { table: 'messages', where: 'sender_id = @id', erasure: 'delete' },
+  // Screenshots and files the member sent into tickets.
+  { table: 'media_files', where: 'sender_id = @id', erasure: 'delete' },
   byMember('sop_welcomes', 'name'),
   byMember('sop_newcomers', 'name'),
   byMember('sop_task_completions'),

@@ -34,6 +34,8 @@ export function purgeExpired(
     messages: sqlite.prepare('DELETE FROM messages WHERE received_at < ?'),
     transcriptLines: sqlite.prepare(`DELETE FROM ticket_events WHERE kind IN (${lineKinds}) AND at < ?`),
     eventTexts: sqlite.prepare('UPDATE ticket_events SET text = NULL WHERE text IS NOT NULL AND at < ?'),
+    // Files sent into tickets go with the transcripts they belong to.
+    mediaFiles: sqlite.prepare('DELETE FROM media_files WHERE stored_at < ?'),
     chatOutbox: sqlite.prepare("DELETE FROM chat_outbox WHERE status IN ('sent', 'dead') AND created_at < ?"),
     webhookAttempts: sqlite.prepare(
       `DELETE FROM webhook_attempts WHERE delivery_id IN (
@@ -57,7 +59,10 @@ export function purgeExpired(
     const deliveries = cutoff('deliveryLogs')
     return {
       messages: q.messages.run(cutoff('messages')).changes,
-      transcripts: q.transcriptLines.run(transcripts).changes + q.eventTexts.run(transcripts).changes,
+      transcripts:
+        q.transcriptLines.run(transcripts).changes +
+        q.eventTexts.run(transcripts).changes +
+        q.mediaFiles.run(transcripts).changes,
       // Attempts first: they are found through the deliveries about to be deleted.
       deliveryLogs:
         q.chatOutbox.run(deliveries).changes +
