@@ -99,7 +99,9 @@ describe('staff handoff queue (handoff.html) in chromium', TIMEOUT, () => {
     await byId('transcript-line').filter({ hasText: OPENING }).waitFor()
     const thumb = page.locator('[data-testid="media-preview"] img')
     await thumb.waitFor()
-    await poll(() => thumb.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(120)
+    await poll(() => thumb.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(
+      120,
+    )
 
     await byId('staff-name').fill('客服小王')
     await byId('reply-input').fill(REPLY)
