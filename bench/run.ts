@@ -38,6 +38,7 @@ import {
   runModerationCase,
 } from './moderation-case.js'
 import { type PeerResults, printPeerSection, runPeerCase } from './peer-case.js'
+import { printQrSection, type QrResults, runQrCase } from './qr-case.js'
 import { RecordingPlatform } from './recording-platform.js'
 import { percentile, round, StageTimes, sortedCopy } from './stats.js'
 import { createWorkload } from './workload.js'
@@ -446,6 +447,11 @@ async function main(): Promise<void> {
       .filter((_, i) => i % 20 === 0)
       .map((m) => m.text)
     const peers = runPeerCase(peerTexts, kb.entries, words)
+    // --- QR decoding, and the text pipeline while the media worker decodes.
+    const qr = await runQrCase(
+      runtime,
+      messages.slice(WORKLOAD.warmup, WORKLOAD.warmup + 5_000).filter((m) => m.kind === 'text'),
+    )
     await runtime.stop()
     sender.stop()
     await platform.stop()
@@ -519,6 +525,7 @@ async function main(): Promise<void> {
       stages,
       hostile,
       peers,
+      qr,
       groupCommit,
       durable,
       faq,
@@ -623,6 +630,7 @@ interface PrintableResults {
   durable: boolean
   hostile: HostileResults
   peers: PeerResults
+  qr: QrResults
   checks: { timedMessagesThatSent: number; timedShareThatSent: number }
   faq: FaqResults
   moderation: ModerationResults
@@ -677,6 +685,7 @@ function printTable(r: PrintableResults): void {
     faq: r.stages.faq?.meanUs ?? 0,
     moderation: r.stages.moderation?.meanUs ?? 0,
   })
+  printQrSection(r.qr)
   printFaqSection(r.faq)
   printModerationSection(r.moderation)
   printAnalytics(r.analytics)

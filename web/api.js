@@ -94,6 +94,13 @@ export const sim = {
     api('DELETE', `/api/sim/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(memberId)}`),
   say: (roomId, from, text, mentionBot) =>
     api('POST', `/api/sim/rooms/${encodeURIComponent(roomId)}/messages`, { from, text, mentionBot }),
+  postMedia: (roomId, from, media) =>
+    api('POST', `/api/sim/rooms/${encodeURIComponent(roomId)}/messages`, { from, media }),
+  recall: (roomId, messageId) =>
+    api(
+      'POST',
+      `/api/sim/rooms/${encodeURIComponent(roomId)}/messages/${encodeURIComponent(messageId)}/recall`,
+    ),
   transcript: (roomId) =>
     api('GET', `/api/sim/rooms/${encodeURIComponent(roomId)}/messages`).then((r) => r.messages),
   clock: () => api('GET', '/api/sim/clock').then((r) => r.now),

@@ -1,5 +1,5 @@
 // The operator console's simulator page: groups, chat, members and simulated time.
-import { sim, takeTokenFromUrl } from './api.js'
+import { apiObjectUrl, sim, takeTokenFromUrl } from './api.js'
 import { createPoller } from './poller.js'
 import {
   $,
@@ -111,26 +111,93 @@ function renderMembers() {
     }),
   )
   if (room && members.length === 0) list.append(el('li', 'empty', '没有成员 (no members)'))
-  for (const id of ['member-select', 'message-input', 'send-button', 'add-member-name', 'add-member-button'])
+  for (const id of [
+    'member-select',
+    'message-input',
+    'send-button',
+    'image-input',
+    'add-member-name',
+    'add-member-button',
+  ])
     $(id).disabled = !room
+}
+
+const MEDIA_LABELS = {
+  image: '图片 (image)',
+  file: '文件 (file)',
+  voice: '语音 (voice)',
+  video: '视频 (video)',
+  emoticon: '表情 (sticker)',
+  link: '链接卡片 (link card)',
+  mini_program: '小程序 (mini-program)',
+  contact_card: '名片 (contact card)',
+}
+
+/** Object URLs (promises) of the simulator's files, by message id: the log is redrawn on polls. */
+const mediaUrls = new Map()
+
+function thumbnail(messageId) {
+  const box = el('div', 'media')
+  let url = mediaUrls.get(messageId)
+  if (!url) {
+    url = apiObjectUrl(`/api/sim/media/${encodeURIComponent(messageId)}`)
+    mediaUrls.set(messageId, url)
+  }
+  url.then(
+    (src) => {
+      const img = el('img', 'thumb')
+      img.src = src
+      img.alt = '图片 (image)'
+      img.dataset.testid = 'chat-image'
+      box.replaceChildren(img)
+    },
+    () => {},
+  )
+  return box
+}
+
+/** A line's bubble: text, or what media it is (an image with its thumbnail). */
+function bubble(m) {
+  if (m.kind === 'text' || m.kind === undefined) return el('div', 'bubble', m.text)
+  const b = el('div', 'bubble media-line')
+  b.append(el('span', 'badge', MEDIA_LABELS[m.kind] ?? m.kind))
+  const caption = m.name ?? m.text
+  if (caption) b.append(el('span', '', ` ${caption}`))
+  if (m.kind === 'image') b.append(thumbnail(m.id))
+  return b
 }
 
 function renderTranscript(messages, { forceScroll = false } = {}) {
   const log = $('chat-log')
-  const signature = `${state.roomId}:${messages.length}:${messages.at(-1)?.id ?? ''}`
+  const recalled = messages.filter((m) => m.recalled).length
+  const signature = `${state.roomId}:${messages.length}:${messages.at(-1)?.id ?? ''}:${recalled}`
   if (signature === state.shown.transcript && !forceScroll) return
   const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 60
   const roomChanged = !state.shown.transcript.startsWith(`${state.roomId}:`)
   state.shown.transcript = signature
   log.replaceChildren(
     ...messages.map((m) => {
-      const line = el('li', m.self ? 'line self' : 'line')
+      const line = el('li', `${m.self ? 'line self' : 'line'}${m.recalled ? ' recalled' : ''}`)
       line.dataset.testid = 'chat-line'
       line.dataset.self = String(m.self)
+      line.dataset.kind = m.kind ?? 'text'
       const meta = el('div', 'meta')
       meta.append(el('span', 'sender', m.fromName), el('time', 'at', formatTime(m.at)))
       meta.lastChild.dateTime = new Date(m.at).toISOString()
-      line.append(meta, el('div', 'bubble', m.text))
+      if (m.recalled) meta.append(el('span', 'badge', '已撤回 (recalled)'))
+      else if (!m.self) {
+        const recall = el('button', 'link-button', '撤回 (recall)')
+        recall.type = 'button'
+        recall.dataset.testid = 'recall-button'
+        recall.addEventListener('click', () =>
+          run(async () => {
+            await sim.recall(state.roomId, m.id)
+            await sim.settle()
+          }),
+        )
+        meta.append(recall)
+      }
+      line.append(meta, bubble(m))
       return line
     }),
   )
@@ -189,6 +256,19 @@ const poller = createPoller({
 
 // ---- wiring -------------------------------------------------------------------------------
 
+/** The simulator takes images up to 10 MB, as QUNBOT_MEDIA_MAX_BYTES does by default. */
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024
+
+/** A file's bytes as base64 (what the simulator API takes). */
+function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader()
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
+    reader.onerror = () => reject(reader.error)
+    reader.readAsDataURL(file)
+  })
+}
+
 function wire() {
   wireErrorAndToken(openConsole)
 
@@ -207,6 +287,24 @@ function wire() {
       },
       { scroll: true },
     ).then(() => input.focus())
+  })
+
+  $('image-input').addEventListener('change', () => {
+    const input = $('image-input')
+    const file = input.files?.[0]
+    input.value = ''
+    const from = $('member-select').value
+    if (!file || !state.roomId) return
+    if (!from) return showError('请先选择发言成员 (pick who speaks first)')
+    if (file.size > MAX_IMAGE_BYTES) return showError('图片超过 10 MB (the image is over 10 MB)')
+    run(
+      async () => {
+        const base64 = await readBase64(file)
+        await sim.postMedia(state.roomId, from, { kind: 'image', name: file.name, base64 })
+        await sim.settle()
+      },
+      { scroll: true },
+    )
   })
 
   $('create-room-form').addEventListener('submit', (event) => {

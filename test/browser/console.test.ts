@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from 'playwright-core'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OpenBrowser, openBrowser, requireChromium, screenshot, timeZone } from '../helpers/browser.js'
 import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/test-app.js'
@@ -69,6 +70,22 @@ describe('operator console (simulator page) in chromium', TIMEOUT, () => {
     await poll(() => pong.textContent()).toContain('@张三')
     const mine = page.locator('[data-testid="chat-line"][data-self="false"]', { hasText: 'ping' })
     await poll(() => mine.textContent()).toContain('张三')
+
+    // An image through the file picker: a media line with its thumbnail; then 张三 recalls it.
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#36c' } })
+      .png()
+      .toBuffer()
+    await byId('image-input').setInputFiles({ name: '书桌.png', mimeType: 'image/png', buffer: png })
+    const photo = page.locator('[data-testid="chat-line"][data-kind="image"]', { hasText: '书桌.png' })
+    await photo.waitFor()
+    const thumb = photo.getByTestId('chat-image')
+    await thumb.waitFor()
+    await poll(() => thumb.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(
+      64,
+    )
+    await photo.getByTestId('recall-button').click()
+    await poll(() => photo.getAttribute('class')).toContain('recalled')
+    expect(await photo.textContent()).toContain('已撤回')
 
     await byId('add-member-name').fill('赵六')
     await byId('add-member-button').click()

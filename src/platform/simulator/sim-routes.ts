@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { defineRoute, HttpError, type RouteDefinition } from '../../core/route.js'
+import { sniffMime } from '../../media/media-store.js'
 import { SimNotFound, type SimWorld } from './sim-world.js'
 
 export interface SimControls {
@@ -161,6 +162,29 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
       handler: ({ params }) => {
         found(() => world.recall(params.roomId, params.messageId))
         return { status: 204 }
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/sim/media/:messageId',
+      summary:
+        'The file of a media line posted with base64 (what the bot fetches); a download unless an image',
+      params: z.strictObject({ messageId: z.string().min(1) }),
+      handler: async ({ params }) => {
+        let bytes: Buffer
+        try {
+          bytes = await world.mediaBytes(params.messageId)
+        } catch (error) {
+          if (error instanceof SimNotFound) throw new HttpError(404, error.message)
+          throw error
+        }
+        const mime = sniffMime(bytes)
+        return {
+          status: 200,
+          contentType: mime,
+          body: bytes,
+          headers: { 'content-disposition': mime.startsWith('image/') ? 'inline' : 'attachment' },
+        }
       },
     }),
     defineRoute({

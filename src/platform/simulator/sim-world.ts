@@ -304,6 +304,13 @@ export class SimWorld {
     })
   }
 
+  /** The bytes of a media line a member posted with base64 (for the console's thumbnails). */
+  async mediaBytes(messageId: string): Promise<Buffer> {
+    const json = this.mocker.cacheFileBoxPayload.get(messageId)
+    if (!json) throw new SimNotFound(`message ${messageId} has no file in the simulator`)
+    return FileBox.fromJSON(json).toBuffer()
+  }
+
   /** A member takes back a message they posted (Wechaty's Recalled message, naming it). */
   recall(roomId: string, messageId: string): void {
     const line = this.transcripts.get(roomId)?.find((l) => l.id === messageId && !l.self)
