@@ -24,7 +24,6 @@ import { createFeatures } from '../src/features/index.js'
 import { noMedia } from '../src/media/media-scanner.js'
 import { createChatOutbox } from '../src/outbox/chat-outbox.js'
 import { PacedSender, type PacingOptions } from '../src/platform/paced-sender.js'
-import { AttributedSender } from '../src/runtime/attributed-sender.js'
 import { BotRuntime } from '../src/runtime/bot-runtime.js'
 import type { AnalyticsResults } from './analytics-case.js'
 import { bindGroups, countSends } from './bind-groups.js'
@@ -263,12 +262,10 @@ async function main(): Promise<void> {
     const membership = createMembershipRepository(db)
     const sends = countSends(sender)
     const jobs = new Map<string, ScheduledJob>()
-    // As the app does: features send through the attribution that lets a recall withdraw answers.
-    const attribution = new AttributedSender(sender)
     const features = createFeatures({
       clock: systemClock,
       log,
-      sender: attribution,
+      sender,
       db,
       jobs: {
         setJobs(_owner, list) {
@@ -304,7 +301,6 @@ async function main(): Promise<void> {
       reconcileIntervalMs: RECONCILE_INTERVAL_MS,
       onStageTime: (stage, stageMs) => stageSink?.(stage, stageMs),
       messageLog: { onFlush: commits.onFlush },
-      attribution,
     })
     await runtime.start()
     const tStarted = performance.now()

@@ -31,7 +31,6 @@ import { simWorldSchema } from '../platform/simulator/world-seed.js'
 import { realPuppetFactory } from '../platform/wechaty/create-puppet.js'
 import { routeLibraryLogs } from '../platform/wechaty/library-logs.js'
 import { WechatyPlatform } from '../platform/wechaty/wechaty-platform.js'
-import { AttributedSender } from '../runtime/attributed-sender.js'
 import { BotRuntime } from '../runtime/bot-runtime.js'
 import { DurableScheduler } from '../scheduler/durable-scheduler.js'
 import { buildServer } from '../server/build-server.js'
@@ -201,13 +200,11 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     timeoutMs: config.media.timeoutMs,
     log: logger.child({ part: 'media' }),
   })
-  // Features send through it, so a recall can withdraw the bot's queued answer (see runtime).
-  const attribution = new AttributedSender(sender)
   const features = createFeatures({
     media,
     clock,
     log: logger,
-    sender: attribution,
+    sender,
     db,
     jobs,
     directory: {
@@ -274,7 +271,6 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     reconcileIntervalMs: config.reconcileIntervalMs,
     // The whole pipeline only: timing every stage would add about a quarter to each message's time.
     onMessageTime: metrics.messageTime,
-    attribution,
   })
 
   const dailyBackup = config.backup.enabled

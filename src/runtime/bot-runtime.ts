@@ -18,7 +18,7 @@ import { createMembershipRepository } from '../db/membership-repository.js'
 import { MessageLog, type MessageLogOptions } from '../db/message-log.js'
 import type { PacedSender } from '../platform/paced-sender.js'
 import type { ChatPlatform, PlatformSink } from '../platform/port.js'
-import type { AttributedSender } from './attributed-sender.js'
+import { AnswerLedger } from './answer-ledger.js'
 import { type GuardVerdict, InboundGuard } from './guard.js'
 import { MembershipTracker } from './membership.js'
 import { createMessageContext } from './message-context.js'
@@ -37,11 +37,6 @@ export interface RuntimeOptions {
   /** Receives each accepted message's time through the whole pipeline (metrics). */
   onMessageTime?: (ms: number) => void
   messageLog?: Omit<MessageLogOptions, 'onError'>
-  /**
-   * The SendPort the features were given, when it notes which message each send answers: a
-   * recall then withdraws the bot's still-queued answer to it.
-   */
-  attribution?: AttributedSender
 }
 
 export interface RuntimeStats {
@@ -62,6 +57,8 @@ const GUARD_VERDICT = 'guardVerdict'
 export class BotRuntime {
   readonly bus: EventBus
   readonly idle = new IdleTracker()
+  /** Which chunks answered which message: a recall withdraws its still-queued answers. */
+  private readonly answers = new AnswerLedger()
   readonly membership: MembershipTracker
   readonly messageLog: MessageLog
   readonly stats: RuntimeStats = {
@@ -152,22 +149,17 @@ export class BotRuntime {
     const onTime = this.options.onMessageTime
     const started = onTime ? performance.now() : 0
     try {
-      const attribution = this.options.attribution
       const ctx = createMessageContext(
         message,
         this.options.clock.now(),
-        attribution ?? this.options.sender,
+        this.options.sender,
         this.options.log,
+        (ids) => this.answers.note(message.id, message.roomId, message.sender.id, ids),
       )
-      const handle = async () => {
-        await this.run(ctx)
-        // A stage's fallback reply that no later stage replaced (see FALLBACK_REPLY_NOTE).
-        const fallback = ctx.notes.get(FALLBACK_REPLY_NOTE) as OutgoingMessage | undefined
-        if (fallback) ctx.send(fallback)
-      }
-      await (attribution
-        ? attribution.within(message.id, message.roomId, message.sender.id, handle)
-        : handle())
+      await this.run(ctx)
+      // A stage's fallback reply that no later stage replaced (see FALLBACK_REPLY_NOTE).
+      const fallback = ctx.notes.get(FALLBACK_REPLY_NOTE) as OutgoingMessage | undefined
+      if (fallback) ctx.send(fallback)
       if (ctx.answered) this.stats.answered++
       if (onTime && ctx.notes.get(GUARD_VERDICT) === 'accept') onTime(performance.now() - started)
     } finally {
@@ -220,8 +212,9 @@ export class BotRuntime {
 
   /** The bot's answers to a recalled message that are still queued are not sent. */
   private withdrawAnswers(recall: InboundMessage): void {
-    if (!recall.recalledId || !this.options.attribution) return
-    const ids = this.options.attribution.sentFor(recall.recalledId, recall.roomId, recall.sender.id)
+    if (!recall.recalledId) return
+    const ids = this.answers.answersTo(recall.recalledId, recall.roomId, recall.sender.id)
+    if (ids.length === 0) return
     const withdrawn = this.options.sender.cancel(ids, 'the member recalled the message it answered')
     if (withdrawn > 0)
       this.options.log.info(

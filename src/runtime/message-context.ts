@@ -8,6 +8,8 @@ export function createMessageContext(
   now: number,
   sender: SendPort,
   log: Logger,
+  /** Told the outbox ids of what is sent through this context (the message's answers). */
+  onSent?: (ids: number[]) => void,
 ): MessageContext {
   const room: Room = { id: message.roomId, topic: message.roomTopic }
   let answered = false
@@ -23,10 +25,12 @@ export function createMessageContext(
     },
     reply(text: string) {
       answered = true
-      sender.send(message.roomId, mentionThenText([message.sender.id], text))
+      const ids = sender.send(message.roomId, mentionThenText([message.sender.id], text))
+      onSent?.(ids)
     },
     send(outgoing: OutgoingMessage) {
-      sender.send(message.roomId, outgoing)
+      const ids = sender.send(message.roomId, outgoing)
+      onSent?.(ids)
     },
     get answered() {
       return answered
