@@ -88,7 +88,8 @@ export async function runQrCase(runtime: BotRuntime, texts: InboundMessage[]): P
   // The worker decodes screenshots without pause while the same texts run again.
   const log = { debug() {}, info() {}, warn() {}, error() {}, child: () => log }
   const scanner = new MediaScanner({
-    fetch: async () => screenshot,
+    // A fresh copy per fetch, as a download is: the scanner moves the bytes to its worker.
+    fetch: async () => Buffer.from(screenshot),
     maxBytes: 10 * 1024 * 1024,
     timeoutMs: 30_000,
     log,

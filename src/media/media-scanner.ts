@@ -5,7 +5,10 @@ import type { Logger } from '../core/logger.js'
 import type { InboundMessage } from '../core/types.js'
 import type { QrJob, QrReply } from './qr-worker.js'
 
-/** Reads a media message's bytes from the platform; rejects past `maxBytes`. */
+/**
+ * Reads a media message's bytes from the platform; rejects past `maxBytes`. The bytes are the
+ * scanner's: it moves them to its worker (a buffer of their own is detached there).
+ */
 export type FetchMedia = (messageId: string, maxBytes: number) => Promise<Uint8Array>
 
 export interface MediaScannerOptions {
@@ -104,7 +107,10 @@ export class MediaScanner implements MediaPort {
     const worker = this.ensureWorker()
     const id = this.nextId++
     const reply = new Promise<QrReply>((resolve) => this.waiting.set(id, resolve))
-    worker.postMessage({ id, bytes } satisfies QrJob)
+    // Moved, not copied, when the bytes own their buffer: a copy of a 10 MB image would be made
+    // on the message thread.
+    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    worker.postMessage({ id, bytes } satisfies QrJob, owned ? [bytes.buffer as ArrayBuffer] : [])
     return this.withTimeout(reply, 'decoding the image', () => {
       // A decode that does not finish holds the only worker: replace it.
       this.waiting.delete(id)

@@ -15,9 +15,13 @@ export const MAX_IMAGE_PIXELS = 40_000_000
 
 let prepared = false
 
-/** Loads the reader's WebAssembly from the package on disk (its default fetches it from a CDN). */
+/**
+ * Loads the reader's WebAssembly from the package on disk (its default fetches it from a CDN),
+ * and keeps libvips to one thread: the bot's message path needs the other core.
+ */
 function prepareReader(): void {
   if (prepared) return
+  sharp.concurrency(1)
   const require = createRequire(import.meta.url)
   const wasm = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'))
   prepareZXingModule({
