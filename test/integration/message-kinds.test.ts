@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as PUPPET from 'wechaty-puppet'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const RULE = '- - - - - - - - - - - - - - -'
@@ -163,5 +164,44 @@ describe('recalling a message before the bot answered it', () => {
     expect(answers).toEqual(['@甲 pong', '@丙 pong'])
     const statuses = app.db.$client.prepare('SELECT status FROM chat_outbox ORDER BY id').pluck().all()
     expect(statuses).toEqual(['sent', 'cancelled', 'sent'])
+  })
+})
+
+describe('platform notices and other kinds from the mock puppet', () => {
+  let app: TestApp
+  afterEach(async () => app.close())
+
+  it('maps Unknown with text to system (not activity) and a location to other (activity)', async () => {
+    app = await startTestApp()
+    const room = (await app.api('POST', '/api/sim/rooms', { topic: '通知群', members: ['甲'] })).body
+    const member = room.members[0].id as string
+    const mocker = app.sim.world.puppet.mocker
+    const emit = (id: string, type: PUPPET.types.Message, text: string) => {
+      mocker.MessageMock.create({
+        id,
+        talkerId: member,
+        roomId: room.id,
+        timestamp: app.clock.now(),
+        type,
+        text,
+        mentionIdList: [],
+      } as unknown as PUPPET.payloads.Message)
+      mocker.puppet.emit('message', { messageId: id })
+    }
+    emit('sys-1', PUPPET.types.Message.Unknown, '"甲"修改群名为"通知群2"')
+    emit('loc-1', PUPPET.types.Message.Location, '')
+    const kinds = () => {
+      app.runtime.messageLog.flush()
+      return app.db.$client.prepare('SELECT id, kind, text FROM messages ORDER BY id').all()
+    }
+    await expect.poll(kinds, { timeout: 10_000 }).toEqual([
+      { id: 'loc-1', kind: 'other', text: '' },
+      { id: 'sys-1', kind: 'system', text: '"甲"修改群名为"通知群2"' },
+    ])
+    await app.runtime.idle.whenIdle()
+    app.runtime.messageLog.flush()
+    expect(
+      app.db.$client.prepare('SELECT message_count FROM members WHERE member_id = ?').pluck().get(member),
+    ).toBe(1)
   })
 })
