@@ -64,7 +64,10 @@ export const MEMBER_POST_KINDS: readonly MessageKind[] = MESSAGE_KINDS.filter(
 )
 
 /** The kinds that carry a file the platform can fetch. */
-export const MEDIA_KINDS: readonly MessageKind[] = ['image', 'file', 'voice', 'video', 'emoticon']
+export type MediaKind = 'image' | 'file' | 'voice' | 'video' | 'emoticon'
+export const MEDIA_KINDS: readonly MediaKind[] = ['image', 'file', 'voice', 'video', 'emoticon']
+export const isMediaKind = (kind: MessageKind): kind is MediaKind =>
+  (MEDIA_KINDS as readonly string[]).includes(kind)
 
 /** What is known about a media message without fetching it (never the bytes). */
 export interface MediaInfo {

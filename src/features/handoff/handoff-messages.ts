@@ -1,4 +1,5 @@
 import { currentLang, type MessageTable, messagesFor } from '../../core/messages.js'
+import type { MediaKind } from '../../core/types.js'
 
 type Key = 'media_image' | 'media_file' | 'media_voice' | 'media_video' | 'media_emoticon'
 
@@ -20,5 +21,10 @@ const HANDOFF_MESSAGES: MessageTable<Key> = {
   },
 }
 
-export const handoffMessage = (key: Key, values: Record<string, string | number | undefined> = {}) =>
+const handoffMessage = (key: Key, values: Record<string, string | number | undefined> = {}) =>
   messagesFor(HANDOFF_MESSAGES, currentLang())(key, values).trim()
+
+/** A media message as a transcript line: "[图片] 订单.png". */
+export function mediaLine(kind: MediaKind, name: string): string {
+  return handoffMessage(`media_${kind}`, { name })
+}

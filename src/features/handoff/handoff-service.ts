@@ -13,9 +13,9 @@ import { maskPersonalData } from '../../core/mask.js'
 import { isEveryoneId, mentionsEveryone, withoutEveryone } from '../../core/mention-everyone.js'
 import { normalizeText } from '../../core/normalize-text.js'
 import { renderTemplate, type Template, type TemplateValue } from '../../core/template.js'
-import { type InboundMessage, MEDIA_KINDS, type Member, type Room } from '../../core/types.js'
+import { type InboundMessage, isMediaKind, type Member, type Room } from '../../core/types.js'
 import { addBusinessTime } from './business-time.js'
-import { handoffMessage } from './handoff-messages.js'
+import { mediaLine } from './handoff-messages.js'
 import type { HandoffConfig } from './schema.js'
 import { ACTIVE, type Ticket, type TicketRepository } from './ticket-repository.js'
 
@@ -167,9 +167,9 @@ export class HandoffService {
    * shown in the console, linked in the webhook), never put into the webhook itself.
    */
   private addToTicket(active: Ticket, message: InboundMessage, action: SopAction | undefined, now: number) {
-    const media = MEDIA_KINDS.includes(message.kind) ? message.kind : undefined
+    const media = isMediaKind(message.kind) ? message.kind : undefined
     const text = media
-      ? maskPersonalData(handoffMessage(`media_${media}` as MediaKey, { name: message.media?.name ?? '' }))
+      ? maskPersonalData(mediaLine(media, message.media?.name ?? ''))
       : maskPersonalData(message.text)
     const mediaRef = media
       ? { media: { kind: media, messageId: message.id, url: this.mediaUrl(message.id) } }
@@ -452,8 +452,6 @@ const isActive = (t: Ticket) => ACTIVE.includes(t.status)
 let openingMemo: { hours: object; minute: number; next: number | undefined } | undefined
 
 /** The next start of business hours after `now`, or undefined when `now` is within them. */
-type MediaKey = Parameters<typeof handoffMessage>[0]
-
 export function nextOpening(
   hours: NonNullable<HandoffConfig['businessHours']>,
   now: number,
