@@ -53,6 +53,8 @@ import {
 import { VERSION } from '../version.js'
 import { resolveAdminToken } from './admin-token.js'
 import { startupMessage } from './app-messages.js'
+import { createConfigRoutes } from './config-files/config-routes.js'
+import { createConfigStore } from './config-files/config-store.js'
 import { createConnectionRoute } from './connection-route.js'
 import { createHealthRoutes } from './health-route.js'
 import { JobBoard } from './job-board.js'
@@ -188,6 +190,14 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
   })
   const membershipRepo = createMembershipRepository(db)
   const jobs = new JobBoard(scheduler)
+  const content = {
+    sopDir: config.sopDir,
+    kbDir: config.kbDir,
+    handoffFile: config.handoffFile,
+    moderationDir: config.moderationDir,
+    privacyFile: config.privacyFile,
+    analyticsFile: config.analyticsFile,
+  }
   const mediaStore = createMediaStore(db)
   const media = new MediaScanner({
     store: mediaStore,
@@ -231,14 +241,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
       operatorsGroup: config.operatorsGroup,
       consoleUrl: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/`,
     },
-    content: {
-      sopDir: config.sopDir,
-      kbDir: config.kbDir,
-      handoffFile: config.handoffFile,
-      moderationDir: config.moderationDir,
-      privacyFile: config.privacyFile,
-      analyticsFile: config.analyticsFile,
-    },
+    content,
   })
   // Read at scrape time only, after the runtime below exists.
   const metrics = createMetrics({
@@ -324,6 +327,7 @@ export async function createQunbot(options: QunbotOptions): Promise<Qunbot> {
     createMetricsRoute(metrics),
     ...createOutboxRoutes({ outbox: chatOutbox, wake: () => sender.wake(), now: () => clock.now() }),
     createMediaRoute(mediaStore),
+    ...createConfigRoutes(createConfigStore(db, content, clock)),
     ...features.flatMap((f) => f.routes ?? []),
     ...(sim
       ? createSimRoutes({

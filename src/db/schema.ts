@@ -105,6 +105,24 @@ export const jobRegistry = sqliteTable('job_registry', {
   firstSeenAt: integer('first_seen_at').notNull(),
 })
 
+/**
+ * Saved versions of operators' files (SOP, knowledge, rules, settings) written through the API:
+ * the last 20 per file, for the history, diffs and restore. `version` is a hash of the text.
+ */
+export const configVersions = sqliteTable(
+  'config_versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    version: text('version').notNull(),
+    text: text('text').notNull(),
+    savedAt: integer('saved_at').notNull(),
+    savedBy: text('saved_by').notNull(),
+  },
+  (t) => [index('config_versions_file').on(t.kind, t.name, t.id)],
+)
+
 export * from './analytics-schema.js'
 export * from './faq-schema.js'
 export * from './handoff-schema.js'

@@ -45,8 +45,23 @@ const bankCard = fc
     const partial = `${bin}${rest}`.slice(0, length - 1)
     const n = `${partial}${luhnDigit(partial)}`
     const groups = sixThirteen ? [n.slice(0, 6), n.slice(6)] : (n.match(/.{1,4}/g) ?? [])
-    return { written: groups.join(s), kept: `${n.slice(0, 4)}${'*'.repeat(n.length - 8)}${n.slice(-4)}` }
+    // An 18-digit card that is also a valid resident ID (area, a date from 1800, the check
+    // character: 622848 18120613 3238 is both) is masked as an ID; both hide the middle.
+    const kept = alsoAnId(n)
+      ? `${n.slice(0, 3)}***********${n.slice(-4)}`
+      : `${n.slice(0, 4)}${'*'.repeat(n.length - 8)}${n.slice(-4)}`
+    return { written: groups.join(s), kept }
   })
+
+function alsoAnId(n: string): boolean {
+  if (n.length !== 18 || n[0] === '0') return false
+  const year = Number(n.slice(6, 10))
+  const month = Number(n.slice(10, 12))
+  const day = Number(n.slice(12, 14))
+  const date = new Date(Date.UTC(year, month - 1, day))
+  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  return year >= 1800 && year <= 2099 && real && idCheckChar(n.slice(0, 17)) === n[17]
+}
 const email = fc
   .tuple(
     fc.stringMatching(/^[a-z][a-z0-9._]{2,10}$/),
