@@ -175,5 +175,12 @@ describe('media a member sends into a ticket', () => {
 
     expect((await app.server.inject({ method: 'GET', url: `/api/media/${shot}` })).statusCode).toBe(401)
     expect((await app.api('GET', '/api/media/never-kept')).status).toBe(404)
+
+    // The member's export carries the file as base64; erasure deletes it.
+    const exported = (await app.api('GET', `/api/members/${member}/export`)).body
+    const kept = exported.tables.media_files as { message_id: string; bytes: { base64: string } }[]
+    expect(kept.find((f) => f.message_id === shot)?.bytes.base64).toBe(png.toString('base64'))
+    expect((await app.api('DELETE', `/api/members/${member}`)).status).toBe(200)
+    expect((await app.api('GET', `/api/media/${shot}`)).status).toBe(404)
   })
 })

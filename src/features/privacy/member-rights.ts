@@ -234,7 +234,20 @@ export function createMemberRights(
         memberId,
         exportedAt: new Date(clock.now()).toISOString(),
         names: namesIn(found),
-        tables: Object.fromEntries(found),
+        // Files (screenshots sent into tickets) as base64, not JSON arrays of numbers.
+        tables: Object.fromEntries(
+          [...found].map(([table, rows]) => [
+            table,
+            rows.map((row) =>
+              Object.fromEntries(
+                Object.entries(row).map(([k, v]) => [
+                  k,
+                  Buffer.isBuffer(v) ? { base64: v.toString('base64') } : v,
+                ]),
+              ),
+            ),
+          ]),
+        ),
       }
       log.info(
         { memberId, rows: Object.fromEntries([...found].map(([t, rows]) => [t, rows.length])) },
