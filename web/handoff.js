@@ -60,6 +60,9 @@ const statusLabel = (status) => STATUS_LABELS[status] ?? status
 function reasonLabel(reason) {
   if (reason.startsWith('keyword:')) return `关键词「${reason.slice('keyword:'.length)}」`
   if (reason.startsWith('api:')) return reason.slice('api:'.length)
+  if (reason.startsWith('faq:')) return `知识库条目「${reason.slice('faq:'.length)}」需人工跟进`
+  if (reason.startsWith('staff:')) return `客服 ${reason.slice('staff:'.length)} 代为转接`
+  if (reason === 'unanswered-questions') return '多次提问未能解答'
   if (reason === 'complaint') return '投诉用语 (complaint words)'
   return reason
 }
