@@ -108,8 +108,24 @@ export const sim = {
   settle: () => api('POST', '/api/sim/settle').then((r) => r.now),
 }
 
-/** Fetches a file (a member's screenshot) with the token; resolves with an object URL for it. */
-export async function apiObjectUrl(path) {
+/** Object URLs (promises) of fetched files, by path: pages redraw on every poll. */
+const objectUrls = new Map()
+
+/**
+ * Fetches a file (a member's screenshot) with the token, once per path (every redraw while it
+ * loads shares the fetch); resolves with an object URL for it. A failed fetch is tried again.
+ */
+export function apiObjectUrl(path) {
+  let url = objectUrls.get(path)
+  if (!url) {
+    url = fetchObjectUrl(path)
+    objectUrls.set(path, url)
+    url.catch(() => objectUrls.delete(path))
+  }
+  return url
+}
+
+async function fetchObjectUrl(path) {
   const token = sessionStorage.getItem(TOKEN_KEY)
   const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
   if (!res.ok) throw new ApiError(res.status, `${res.status}`)

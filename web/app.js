@@ -133,17 +133,9 @@ const MEDIA_LABELS = {
   contact_card: '名片 (contact card)',
 }
 
-/** Object URLs (promises) of the simulator's files, by message id: the log is redrawn on polls. */
-const mediaUrls = new Map()
-
 function thumbnail(messageId) {
   const box = el('div', 'media')
-  let url = mediaUrls.get(messageId)
-  if (!url) {
-    url = apiObjectUrl(`/api/sim/media/${encodeURIComponent(messageId)}`)
-    mediaUrls.set(messageId, url)
-  }
-  url.then(
+  apiObjectUrl(`/api/sim/media/${encodeURIComponent(messageId)}`).then(
     (src) => {
       const img = el('img', 'thumb')
       img.src = src

@@ -181,9 +181,6 @@ function renderDetail() {
 
 // ---- media members sent into the ticket ---------------------------------------------------
 
-/** Object URLs (promises) of fetched files, by message id: the transcript is drawn on every poll. */
-const mediaUrls = new Map()
-
 /** A thumbnail for an image (click: full size), a download link for any other file. */
 function mediaPreview(messageId, mime) {
   const box = el('div', 'media')
@@ -206,15 +203,10 @@ function mediaPreview(messageId, mime) {
       box.replaceChildren(link)
     }
   }
-  // One fetch per file, shared by every redraw while it loads.
-  let url = mediaUrls.get(messageId)
-  if (!url) {
-    url = apiObjectUrl(`/api/media/${encodeURIComponent(messageId)}`)
-    mediaUrls.set(messageId, url)
-    url.catch(() => mediaUrls.delete(messageId))
-  }
   box.append(el('span', 'meta', '加载中… (loading)'))
-  url.then(show, () => box.replaceChildren(el('span', 'meta', '文件不可用 (file unavailable)')))
+  apiObjectUrl(`/api/media/${encodeURIComponent(messageId)}`).then(show, () =>
+    box.replaceChildren(el('span', 'meta', '文件不可用 (file unavailable)')),
+  )
   return box
 }
 

@@ -1,4 +1,5 @@
 import { maskPersonalData } from '../core/mask.js'
+import type { RouteResult } from '../core/route.js'
 import type { InboundMessage } from '../core/types.js'
 import type { Db } from '../db/client.js'
 
@@ -27,6 +28,24 @@ export function sniffMime(bytes: Uint8Array): string {
   if (b(0) === 0x52 && b(1) === 0x49 && b(2) === 0x46 && b(3) === 0x46 && b(8) === 0x57 && b(9) === 0x45)
     return 'image/webp'
   return 'application/octet-stream'
+}
+
+/**
+ * A member's file as an HTTP answer: an image the browser may show inline, anything else as a
+ * download, so nothing a member sent renders as a page in the console's origin.
+ */
+export function fileResult(bytes: Buffer, name: string): RouteResult {
+  const mime = sniffMime(bytes)
+  const disposition = mime.startsWith('image/') ? 'inline' : 'attachment'
+  return {
+    status: 200,
+    contentType: mime,
+    body: bytes,
+    headers: {
+      'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'cache-control': 'private, max-age=3600',
+    },
+  }
 }
 
 /** media_files: the bytes of media sent into tickets (see the table's comment). */

@@ -154,7 +154,7 @@ export class BotRuntime {
         this.options.clock.now(),
         this.options.sender,
         this.options.log,
-        (ids) => this.answers.note(message.id, message.roomId, message.sender.id, ids),
+        this.answers,
       )
       await this.run(ctx)
       // A stage's fallback reply that no later stage replaced (see FALLBACK_REPLY_NOTE).

@@ -2,6 +2,7 @@ import type { MessageContext } from '../core/context.js'
 import type { SendPort } from '../core/feature.js'
 import type { Logger } from '../core/logger.js'
 import { type InboundMessage, mentionThenText, type OutgoingMessage, type Room } from '../core/types.js'
+import type { AnswerLedger } from './answer-ledger.js'
 
 export function createMessageContext(
   message: InboundMessage,
@@ -9,7 +10,7 @@ export function createMessageContext(
   sender: SendPort,
   log: Logger,
   /** Told the outbox ids of what is sent through this context (the message's answers). */
-  onSent?: (ids: number[]) => void,
+  answers?: AnswerLedger,
 ): MessageContext {
   const room: Room = { id: message.roomId, topic: message.roomTopic }
   let answered = false
@@ -26,11 +27,11 @@ export function createMessageContext(
     reply(text: string) {
       answered = true
       const ids = sender.send(message.roomId, mentionThenText([message.sender.id], text))
-      onSent?.(ids)
+      answers?.note(message.id, message.roomId, message.sender.id, ids)
     },
     send(outgoing: OutgoingMessage) {
       const ids = sender.send(message.roomId, outgoing)
-      onSent?.(ids)
+      answers?.note(message.id, message.roomId, message.sender.id, ids)
     },
     get answered() {
       return answered

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { defineRoute, HttpError, type RouteDefinition } from '../../core/route.js'
-import { sniffMime } from '../../media/media-store.js'
+import { fileResult } from '../../media/media-store.js'
 import { SimNotFound, type SimWorld } from './sim-world.js'
 
 export interface SimControls {
@@ -178,13 +178,7 @@ export function createSimRoutes(sim: SimControls): RouteDefinition[] {
           if (error instanceof SimNotFound) throw new HttpError(404, error.message)
           throw error
         }
-        const mime = sniffMime(bytes)
-        return {
-          status: 200,
-          contentType: mime,
-          body: bytes,
-          headers: { 'content-disposition': mime.startsWith('image/') ? 'inline' : 'attachment' },
-        }
+        return fileResult(bytes, params.messageId)
       },
     }),
     defineRoute({
